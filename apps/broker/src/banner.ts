@@ -1,0 +1,17 @@
+import type { Broker } from '@siar/core'
+
+const LABELS: Record<string, string> = { mqtt: 'MQTT     ', ws: 'WebSocket', http: 'HTTP     ' }
+
+/** The one short banner a person sees on start: version, mode, where to connect. */
+export function formatBanner (broker: Broker): string {
+  const mode = broker.backplane.kind === 'memory' ? 'single node, in-memory' : `cluster node ${broker.nodeId}, ${broker.backplane.kind}`
+  const lines = [`siar ${broker.version} (${mode})`]
+  for (const l of broker.listeners) {
+    const extra = l.kind === 'http' ? `   (health: ${l.url}/healthz)` : ''
+    lines.push(`  ${LABELS[l.kind] ?? l.kind}  ${l.url}${extra}`)
+  }
+  if (broker.listeners.length === 0) lines.push('  no listeners enabled')
+  const anonymous = broker.options.allowAnonymous ? 'anonymous clients allowed' : 'anonymous clients allowed on loopback only'
+  lines.push(`  ${anonymous}; stop with Ctrl+C`)
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,5 @@
+export { runServer, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './run-server.js'
+export type { RunServerInput, RunningServer } from './run-server.js'
+export { createLogger, REDACT_PATHS } from './logger.js'
+export type { CreateLoggerOptions } from './logger.js'
+export { formatBanner } from './banner.js'

@@ -1,0 +1,98 @@
+import { createBroker, resolveConfig, SiarError, type Broker, type ResolvedBrokerOptions } from '@siar/core'
+import { formatBanner } from './banner.js'
+import { createLogger } from './logger.js'
+
+/** Hard bound on shutdown: a stuck socket must not keep a pod in Terminating. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000
+
+export interface RunServerInput {
+  flags?: Record<string, unknown>
+  env?: Record<string, string | undefined>
+  configFile?: string
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Install SIGINT/SIGTERM handlers that stop the broker and exit (default true). */
+  handleSignals?: boolean
+}
+
+export interface RunningServer {
+  broker: Broker
+  options: ResolvedBrokerOptions
+  /** Resolves with the exit code once the server has stopped. */
+  stopped: Promise<number>
+  stop: (signal?: string) => Promise<number>
+}
+
+/**
+ * The deployable server: config from flags/env/file, a pino logger, a banner,
+ * signal handling and a bounded graceful shutdown. Errors a user can fix are
+ * printed as one line (`siar: ...`), never as a stack trace; returns null then.
+ */
+export async function runServer (input: RunServerInput = {}): Promise<RunningServer | null> {
+  const stdout = input.stdout ?? process.stdout
+  const stderr = input.stderr ?? process.stderr
+  const env = input.env ?? process.env
+  let options: ResolvedBrokerOptions
+  try {
+    options = await resolveConfig({ flags: input.flags, env, configFile: input.configFile })
+  } catch (err) {
+    return fail(err, stderr)
+  }
+  const logger = createLogger({ level: options.logLevel, pretty: Boolean(stderr.isTTY) && env.SIAR_LOG_FORMAT !== 'json', destination: stderr })
+  let broker: Broker
+  try {
+    broker = await createBroker(options, { logger })
+    try {
+      await broker.listen()
+    } catch (err) {
+      await broker.close()
+      throw err
+    }
+  } catch (err) {
+    return fail(err, stderr)
+  }
+  stdout.write(formatBanner(broker))
+  logger.info({ nodeId: broker.nodeId, listeners: broker.listeners.map((l) => l.url) }, 'broker started')
+
+  let resolveStopped!: (code: number) => void
+  const stopped = new Promise<number>((resolve) => { resolveStopped = resolve })
+  let stopping: Promise<number> | null = null
+
+  const stop = (signal?: string): Promise<number> => {
+    if (stopping) return stopping
+    logger.info({ signal }, 'shutting down: disconnecting clients')
+    const timeout = new Promise<number>((resolve) => {
+      setTimeout(() => {
+        logger.warn({ timeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting anyway')
+        resolve(0)
+      }, DEFAULT_SHUTDOWN_TIMEOUT_MS).unref()
+    })
+    stopping = Promise.race([broker.close().then(() => 0, (err: unknown) => {
+      logger.error({ err }, 'error while shutting down')
+      return 1
+    }), timeout]).then((code) => {
+      logger.info('stopped')
+      resolveStopped(code)
+      return code
+    })
+    return stopping
+  }
+
+  if (input.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      void stop(signal).then((code) => process.exit(code))
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  }
+  return { broker, options, stopped, stop }
+}
+
+function fail (err: unknown, stderr: NodeJS.WritableStream): null {
+  if (err instanceof SiarError) {
+    stderr.write(`siar: ${err.message}\n`)
+  } else {
+    stderr.write(`siar: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`)
+  }
+  return null
+}

@@ -1,0 +1,75 @@
+/** Errors a person can act on: what failed, where, and the MQTT reason code when there is one. */
+export const ClientErrorCodes = {
+  CONNECTION_REFUSED: 'SIAR_ERR_CLIENT_CONNECTION_REFUSED',
+  CONNECT_TIMEOUT: 'SIAR_ERR_CLIENT_CONNECT_TIMEOUT',
+  CONNACK_REFUSED: 'SIAR_ERR_CLIENT_CONNACK_REFUSED',
+  NETWORK: 'SIAR_ERR_CLIENT_NETWORK',
+  SUBSCRIBE_REFUSED: 'SIAR_ERR_CLIENT_SUBSCRIBE_REFUSED',
+  PUBLISH_REFUSED: 'SIAR_ERR_CLIENT_PUBLISH_REFUSED',
+  CLOSED: 'SIAR_ERR_CLIENT_CLOSED',
+  BAD_URL: 'SIAR_ERR_CLIENT_BAD_URL'
+} as const
+
+export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes]
+
+export class MqttClientError extends Error {
+  override name = 'MqttClientError'
+  readonly code: ClientErrorCode
+  /** MQTT 5 reason code (or the v3 CONNACK return code) when the broker sent one. */
+  readonly reasonCode?: number
+
+  constructor (code: ClientErrorCode, message: string, opts: { cause?: unknown, reasonCode?: number } = {}) {
+    super(message, { cause: opts.cause })
+    this.code = code
+    if (opts.reasonCode !== undefined) this.reasonCode = opts.reasonCode
+  }
+}
+
+const REASON_TEXT: Record<number, string> = {
+  0x80: 'unspecified error',
+  0x81: 'malformed packet',
+  0x82: 'protocol error',
+  0x83: 'implementation specific error',
+  0x84: 'unsupported protocol version',
+  0x85: 'client identifier not valid',
+  0x86: 'bad user name or password',
+  0x87: 'not authorized',
+  0x88: 'server unavailable',
+  0x89: 'server busy',
+  0x8a: 'banned',
+  0x8b: 'server shutting down',
+  0x8c: 'bad authentication method',
+  0x8e: 'session taken over',
+  0x8f: 'topic filter invalid',
+  0x90: 'topic name invalid',
+  0x91: 'packet identifier in use',
+  0x93: 'receive maximum exceeded',
+  0x94: 'topic alias invalid',
+  0x95: 'packet too large',
+  0x96: 'message rate too high',
+  0x97: 'quota exceeded',
+  0x99: 'payload format invalid',
+  0x9a: 'retain not supported',
+  0x9b: 'QoS not supported',
+  0x9c: 'use another server',
+  0x9d: 'server moved',
+  0x9e: 'shared subscriptions not supported',
+  0x9f: 'connection rate exceeded',
+  0xa1: 'subscription identifiers not supported',
+  0xa2: 'wildcard subscriptions not supported'
+}
+
+/** MQTT 3.1.1 CONNACK return codes. */
+const V3_CONNACK_TEXT: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized'
+}
+
+export function describeReasonCode (code: number, protocolVersion = 5): string {
+  if (protocolVersion < 5 && V3_CONNACK_TEXT[code]) return `${V3_CONNACK_TEXT[code]} (${code})`
+  const text = REASON_TEXT[code] ?? 'error'
+  return `${text} (0x${code.toString(16).padStart(2, '0')})`
+}

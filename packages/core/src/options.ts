@@ -1,0 +1,120 @@
+import { z } from 'zod'
+import { ConfigError, type ConfigViolation } from './errors.js'
+
+/** Defaults, with units in the names. One place: docs/configuration.md is written from these. */
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_MQTT_PORT = 1883
+export const DEFAULT_WS_PORT = 8083
+export const DEFAULT_WS_PATH = '/mqtt'
+export const DEFAULT_HTTP_PORT = 18083
+export const DEFAULT_MAX_PACKET_SIZE_BYTES = 1024 * 1024
+export const DEFAULT_MAX_QUEUED_MESSAGES = 1000
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000
+export const DEFAULT_RECEIVE_MAXIMUM = 100
+export const DEFAULT_TOPIC_ALIAS_MAXIMUM = 32
+export const DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
+/** MQTT's own ceiling for a Remaining Length (4-byte variable integer) plus header. */
+const MQTT_MAX_PACKET_SIZE_BYTES = 268_435_455
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function int (min: number, max: number, what = 'an integer') {
+  const allowed = `${what} from ${min} to ${max}`
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed })
+}
+const port = () => int(0, 65535, 'a port number (0 turns the listener off)')
+
+const limitsSchema = z.strictObject({
+  maxPacketSize: int(64, MQTT_MAX_PACKET_SIZE_BYTES, 'a size in bytes').default(DEFAULT_MAX_PACKET_SIZE_BYTES),
+  maxQueuedMessages: int(0, 10_000_000).default(DEFAULT_MAX_QUEUED_MESSAGES),
+  connectTimeoutMs: int(100, 600_000, 'milliseconds').default(DEFAULT_CONNECT_TIMEOUT_MS),
+  drainTimeoutMs: int(0, 3_600_000, 'milliseconds (0 = wait forever)').default(DEFAULT_DRAIN_TIMEOUT_MS),
+  receiveMaximum: int(1, 65535).default(DEFAULT_RECEIVE_MAXIMUM),
+  topicAliasMaximum: int(0, 65535).default(DEFAULT_TOPIC_ALIAS_MAXIMUM),
+  keepaliveMaxSeconds: int(0, 65535, 'seconds (0 = no limit)').default(0),
+  maxSessionExpirySeconds: int(0, 4_294_967_295, 'seconds').default(DEFAULT_MAX_SESSION_EXPIRY_SECONDS),
+  maxClientIdLength: int(23, 65535).default(256),
+  maxTopicLevels: int(1, 100).default(100)
+})
+
+export const brokerOptionsSchema = z.strictObject({
+  nodeId: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).optional(),
+  host: z.string({ error: 'an IP address or host name' }).min(1, { error: 'an IP address or host name' }).default(DEFAULT_HOST),
+  port: port().default(DEFAULT_MQTT_PORT),
+  wsPort: port().default(DEFAULT_WS_PORT),
+  wsPath: z.string({ error: 'a URL path starting with /' }).startsWith('/', { error: 'a URL path starting with /' }).default(DEFAULT_WS_PATH),
+  httpPort: port().default(DEFAULT_HTTP_PORT),
+  allowAnonymous: z.boolean({ error: 'true or false' }).default(false),
+  logLevel: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  limits: limitsSchema.default(() => limitsSchema.parse({}))
+})
+
+export type BrokerOptionsInput = z.input<typeof brokerOptionsSchema>
+export type ResolvedBrokerOptions = Readonly<z.output<typeof brokerOptionsSchema>>
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/**
+ * Validate options once: every violation is collected into one ConfigError that
+ * names each key, the value given and what is allowed. The result is frozen.
+ * `sources` maps a dotted key to where its value came from (flag, env, file).
+ */
+export function parseOptions (input: unknown, sources: Record<string, string> = {}): ResolvedBrokerOptions {
+  const result = brokerOptionsSchema.safeParse(input ?? {})
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((issue) => toViolations(issue, input, sources)))
+  }
+  return deepFreeze(result.data)
+}
+
+function toViolations (issue: z.core.$ZodIssue, input: unknown, sources: Record<string, string>): ConfigViolation[] {
+  const base = issue.path.map(String)
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(shapeAt(base)).join(', ')
+    return issue.keys.map((key) => {
+      const path = [...base, key].join('.')
+      return withSource({ key: path, value: valueAt(input, [...base, key]), allowed: `not a known key; known keys here: ${known}` }, sources)
+    })
+  }
+  const key = base.join('.') || '(root)'
+  return [withSource({ key, value: valueAt(input, base), allowed: issue.message }, sources)]
+}
+
+function withSource (v: ConfigViolation, sources: Record<string, string>): ConfigViolation {
+  const source = sources[v.key]
+  return source === undefined ? v : { ...v, source }
+}
+
+function shapeAt (path: string[]): Record<string, unknown> {
+  let schema: unknown = brokerOptionsSchema
+  for (const part of path) {
+    const shape = unwrapShape(schema)
+    schema = shape[part]
+  }
+  return unwrapShape(schema)
+}
+
+function unwrapShape (schema: unknown): Record<string, unknown> {
+  let s = schema as { shape?: Record<string, unknown>, unwrap?: () => unknown, def?: { innerType?: unknown } } | undefined
+  for (let i = 0; i < 5 && s && !s.shape; i++) {
+    s = (s.def?.innerType ?? s.unwrap?.()) as typeof s
+  }
+  return s?.shape ?? {}
+}
+
+function valueAt (input: unknown, path: string[]): unknown {
+  let value: unknown = input
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,37 @@
+import { startBroker, parseOptions, type Broker, type BrokerOptionsInput } from '@siar/core'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { getFreePort } from './free-port.js'
+
+export interface TestBroker {
+  broker: Broker
+  port: number
+  wsPort: number
+  httpPort: number
+  mqttUrl: string
+  wsUrl: string
+  httpUrl: string
+  close: () => Promise<void>
+}
+
+/** An in-process broker on free loopback ports. Pass `port: 0` etc. to turn a listener off. */
+export async function startTestBroker (input: BrokerOptionsInput = {}): Promise<TestBroker> {
+  const port = input.port ?? await getFreePort()
+  const wsPort = input.wsPort ?? await getFreePort()
+  const httpPort = input.httpPort ?? await getFreePort()
+  const broker = await startBroker(parseOptions({ ...input, port, wsPort, httpPort, logLevel: input.logLevel ?? 'silent' }))
+  return {
+    broker,
+    port,
+    wsPort,
+    httpPort,
+    mqttUrl: `mqtt://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}/mqtt`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    close: () => broker.close()
+  }
+}
+
+/** mqtt.js connect that resolves on CONNACK and never reconnects on its own. */
+export async function connectMqtt (url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  return await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+}
