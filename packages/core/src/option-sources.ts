@@ -29,7 +29,25 @@ export const OPTION_SOURCES: readonly OptionSource[] = [
   { path: 'nodeId', flag: 'node-id', env: 'SIAR_NODE_ID', type: 'string', valueName: 'id', description: 'stable id of this node (default: host name)' },
   { path: 'limits.maxPacketSize', flag: 'max-packet-size', env: 'SIAR_MAX_PACKET_SIZE', type: 'int', valueName: 'bytes', description: 'largest MQTT packet accepted' },
   { path: 'limits.maxQueuedMessages', flag: 'max-queued-messages', env: 'SIAR_MAX_QUEUED_MESSAGES', type: 'int', valueName: 'n', description: 'offline queue cap per persistent session' },
-  { path: 'limits.connectTimeoutMs', flag: 'connect-timeout-ms', env: 'SIAR_CONNECT_TIMEOUT_MS', type: 'int', valueName: 'ms', description: 'close sockets that send no CONNECT within this time' }
+  { path: 'limits.connectTimeoutMs', flag: 'connect-timeout-ms', env: 'SIAR_CONNECT_TIMEOUT_MS', type: 'int', valueName: 'ms', description: 'close sockets that send no CONNECT within this time' },
+  { path: 'limits.drainTimeoutMs', flag: 'drain-timeout-ms', env: 'SIAR_DRAIN_TIMEOUT_MS', type: 'int', valueName: 'ms', description: 'disconnect a client that stops reading for this long (0 = never)' },
+  { path: 'limits.receiveMaximum', flag: 'max-inflight', env: 'SIAR_MAX_INFLIGHT', type: 'int', valueName: 'n', description: 'in-flight QoS 1/2 messages per client (MQTT 5 Receive Maximum)' },
+  { path: 'limits.maxConnections', flag: 'max-connections', env: 'SIAR_MAX_CONNECTIONS', type: 'int', valueName: 'n', description: 'open connections in total (0 = no limit)' },
+  { path: 'limits.maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'SIAR_MAX_CONNECTIONS_PER_IP', type: 'int', valueName: 'n', description: 'open connections per source address (0 = no limit)' },
+  { path: 'limits.connectionRatePerIp', flag: 'connection-rate-per-ip', env: 'SIAR_CONNECTION_RATE_PER_IP', type: 'int', valueName: 'n', description: 'new connections per second per source address (0 = no limit)' },
+  { path: 'limits.maxTopicLength', flag: 'max-topic-length', env: 'SIAR_MAX_TOPIC_LENGTH', type: 'int', valueName: 'bytes', description: 'longest topic name or filter' },
+  { path: 'limits.maxTopicLevels', flag: 'max-topic-levels', env: 'SIAR_MAX_TOPIC_LEVELS', type: 'int', valueName: 'n', description: 'most levels (a/b/c = 3) in a topic' },
+  { path: 'limits.maxSubscriptionsPerClient', flag: 'max-subscriptions-per-client', env: 'SIAR_MAX_SUBSCRIPTIONS_PER_CLIENT', type: 'int', valueName: 'n', description: 'subscriptions one client may hold (0 = no limit)' },
+  { path: 'limits.publishRatePerClient', flag: 'publish-rate-per-client', env: 'SIAR_PUBLISH_RATE_PER_CLIENT', type: 'int', valueName: 'n', description: 'PUBLISH packets per second per client (0 = no limit)' },
+  { path: 'auth.passwordFile', flag: 'password-file', env: 'SIAR_PASSWORD_FILE', type: 'string', valueName: 'file', description: 'password file (siar passwd or mosquitto_passwd); turns anonymous off' },
+  { path: 'auth.aclFile', flag: 'acl-file', env: 'SIAR_ACL_FILE', type: 'string', valueName: 'file', description: 'ACL file in Mosquitto syntax; denies what it does not grant' },
+  { path: 'tls.port', flag: 'tls-port', env: 'SIAR_TLS_PORT', type: 'int', valueName: 'port', description: 'MQTT over TLS port, used when --tls-cert is set (0 = off)' },
+  { path: 'tls.wssPort', flag: 'wss-port', env: 'SIAR_WSS_PORT', type: 'int', valueName: 'port', description: 'MQTT over secure WebSocket port, used when --tls-cert is set (0 = off)' },
+  { path: 'tls.cert', flag: 'tls-cert', env: 'SIAR_TLS_CERT', type: 'string', valueName: 'file', description: 'server certificate chain (PEM)' },
+  { path: 'tls.key', flag: 'tls-key', env: 'SIAR_TLS_KEY', type: 'string', valueName: 'file', description: 'server private key (PEM)' },
+  { path: 'tls.ca', flag: 'tls-ca', env: 'SIAR_TLS_CA', type: 'string', valueName: 'file', description: 'CA certificates that client certificates are checked against (PEM)' },
+  { path: 'tls.requireClientCert', flag: 'require-client-cert', env: 'SIAR_REQUIRE_CLIENT_CERT', type: 'boolean', description: 'refuse TLS clients without a certificate signed by --tls-ca' },
+  { path: 'tls.certCnAsUsername', flag: 'cert-cn-as-username', env: 'SIAR_CERT_CN_AS_USERNAME', type: 'boolean', description: "use a verified client certificate's CN as the username" }
 ]
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on'])

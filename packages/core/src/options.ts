@@ -14,6 +14,11 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000
 export const DEFAULT_RECEIVE_MAXIMUM = 100
 export const DEFAULT_TOPIC_ALIAS_MAXIMUM = 32
 export const DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
+export const DEFAULT_MQTTS_PORT = 8883
+export const DEFAULT_WSS_PORT = 8084
+export const DEFAULT_MAX_CONNECTIONS = 100_000
+export const DEFAULT_MAX_TOPIC_LENGTH_BYTES = 65_535
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 10_000
 /** MQTT's own ceiling for a Remaining Length (4-byte variable integer) plus header. */
 const MQTT_MAX_PACKET_SIZE_BYTES = 268_435_455
 
@@ -35,7 +40,42 @@ const limitsSchema = z.strictObject({
   keepaliveMaxSeconds: int(0, 65535, 'seconds (0 = no limit)').default(0),
   maxSessionExpirySeconds: int(0, 4_294_967_295, 'seconds').default(DEFAULT_MAX_SESSION_EXPIRY_SECONDS),
   maxClientIdLength: int(23, 65535).default(256),
-  maxTopicLevels: int(1, 100).default(100)
+  maxTopicLevels: int(1, 100).default(100),
+  maxConnections: int(0, 10_000_000, 'a count (0 = no limit)').default(DEFAULT_MAX_CONNECTIONS),
+  maxConnectionsPerIp: int(0, 10_000_000, 'a count (0 = no limit)').default(0),
+  connectionRatePerIp: int(0, 1_000_000, 'new connections per second (0 = no limit)').default(0),
+  maxTopicLength: int(1, 65_535, 'a length in bytes').default(DEFAULT_MAX_TOPIC_LENGTH_BYTES),
+  maxSubscriptionsPerClient: int(0, 10_000_000, 'a count (0 = no limit)').default(DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT),
+  publishRatePerClient: int(0, 10_000_000, 'messages per second (0 = no limit)').default(0)
+})
+
+const filePath = () => z.string({ error: 'a file path' }).min(1, { error: 'a file path' })
+
+const authSchema = z.strictObject({
+  /** mosquitto_passwd-style file; once set, anonymous clients are refused unless allowAnonymous. */
+  passwordFile: filePath().optional(),
+  /** Mosquitto-syntax ACL; once set, anything it does not grant is denied. */
+  aclFile: filePath().optional(),
+  /** Reload the files when they change on disk (besides broker.reload()). */
+  watchFiles: z.boolean({ error: 'true or false' }).default(true)
+})
+
+/** TLS listeners run only when both cert and key are given. */
+const tlsSchema = z.strictObject({
+  port: port().default(DEFAULT_MQTTS_PORT),
+  wssPort: port().default(DEFAULT_WSS_PORT),
+  cert: filePath().optional(),
+  key: filePath().optional(),
+  ca: filePath().optional(),
+  requireClientCert: z.boolean({ error: 'true or false' }).default(false),
+  certCnAsUsername: z.boolean({ error: 'true or false' }).default(false)
+}).superRefine((tls, ctx) => {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [tls.cert === undefined ? 'cert' : 'key'], message: 'tls.cert and tls.key must be given together' })
+  }
+  if ((tls.requireClientCert || tls.certCnAsUsername) && tls.ca === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['ca'], message: 'a CA file (tls.ca) to verify client certificates against' })
+  }
 })
 
 export const brokerOptionsSchema = z.strictObject({
@@ -47,7 +87,9 @@ export const brokerOptionsSchema = z.strictObject({
   httpPort: port().default(DEFAULT_HTTP_PORT),
   allowAnonymous: z.boolean({ error: 'true or false' }).default(false),
   logLevel: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  limits: limitsSchema.default(() => limitsSchema.parse({}))
+  limits: limitsSchema.default(() => limitsSchema.parse({})),
+  auth: authSchema.default(() => authSchema.parse({})),
+  tls: tlsSchema.default(() => tlsSchema.parse({}))
 })
 
 export type BrokerOptionsInput = z.input<typeof brokerOptionsSchema>
