@@ -10,7 +10,12 @@ import { createMemoryBackplane, type Backplane } from './backplane/memory.js'
 import { capOfflineQueues } from './session/offline-queue-cap.js'
 import { cleanIncomingOnCleanStart } from './aedes-fixes/clean-incoming.js'
 import { installAedesFixes } from './aedes-fixes/index.js'
-import { assertSafeBind, isLoopbackAddress } from './auth/anonymous-policy.js'
+import { assertSafeBind } from './auth/anonymous-policy.js'
+import { createSecurity } from './auth/security.js'
+import type { AuthFailureReason, ReloadResult } from './auth/access-control.js'
+import type { AccessAction } from './auth/aedes-hooks.js'
+import { limitFromAedesError, type LimitName } from './limits/limit-names.js'
+import { startSecureListeners, tlsEnabled, type SecureListeners } from './listeners/secure-listeners.js'
 import { closeServer, type ListenerInfo } from './listeners/bind.js'
 import { startTcpListener } from './listeners/tcp.js'
 import { startWsListener } from './listeners/ws.js'
@@ -27,6 +32,13 @@ export interface Readiness { ready: boolean, checks: Record<string, ReadinessChe
 
 export interface BrokerEvents {
   messageDropped: [info: { reason: 'queue_full', clientId: string }]
+  /** A CONNECT was refused for its credentials (CONNACK 4/5, v5 0x86/0x87). */
+  authFailed: [info: { reason: AuthFailureReason }]
+  /** The ACL refused a publish, a subscription or a delivery. */
+  accessDenied: [info: { action: AccessAction }]
+  limitHit: [info: { limit: LimitName }]
+  /** After reload() or a change of the auth files on disk. */
+  reloaded: [info: ReloadResult]
 }
 
 export interface Broker {
@@ -43,6 +55,12 @@ export interface Broker {
   readiness: () => Readiness
   /** Stop accepting, disconnect clients (v5: 0x8B), close listeners. */
   close: () => Promise<void>
+  /**
+   * Re-read password file, ACL file and TLS certificates (what SIGHUP does).
+   * Connected clients stay; a file that fails to load is reported and the
+   * previous version kept.
+   */
+  reload: () => Promise<ReloadResult>
 }
 
 /**
@@ -56,6 +74,13 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   const events = new EventEmitter<BrokerEvents>()
   const backplane = createMemoryBackplane()
   const clients = new Map<string, Client>()
+  const security = createSecurity(options, log.child({ component: 'auth' }), {
+    authFailed: (reason) => events.emit('authFailed', { reason }),
+    accessDenied: (action) => events.emit('accessDenied', { action }),
+    limitHit: (limit) => events.emit('limitHit', { limit }),
+    filesChanged: () => events.emit('reloaded', { ok: true, errors: [] })
+  })
+  await security.load()
 
   const queueCap = capOfflineQueues(backplane.persistence, {
     maxQueuedMessages: limits.maxQueuedMessages,
@@ -94,18 +119,14 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
           done(err, false)
         })
     },
-    authenticate: (client, _username, _password, done) => {
-      // Anonymous is the only mode until a password file is configured; it is
-      // refused from non-loopback peers unless --allow-anonymous was given.
-      if (options.allowAnonymous || isLoopbackAddress(remoteAddressOf(client))) return done(null, true)
-      const err = Object.assign(new Error('anonymous clients are accepted on loopback only'), { returnCode: 5 })
-      done(err as any, false)
-    }
+    // Password file, client-certificate CN, anonymous policy, ACL and per-client limits.
+    ...security.hooks
   }
 
   const aedes = new Aedes(aedesOptions)
   await aedes.listen()
   installAedesFixes(aedes, { logger: log.child({ component: 'aedes-fixes' }) })
+  security.attach(aedes)
 
   aedes.on('client', (client) => {
     clients.set(client.id, client)
@@ -116,9 +137,13 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     if (clients.get(client.id) === client) clients.delete(client.id)
   })
   aedes.on('clientError', (client, err) => {
+    const limit = limitFromAedesError(err)
+    if (limit) events.emit('limitHit', { limit })
     log.debug({ clientId: client.id, err: err.message }, 'client error')
   })
   aedes.on('connectionError', (client, err) => {
+    const limit = limitFromAedesError(err)
+    if (limit) events.emit('limitHit', { limit })
     log.debug({ remote: remoteAddressOf(client), err: err.message }, 'connection rejected')
   })
   ;(aedes as EventEmitter).on('error', (err: Error) => {
@@ -145,11 +170,17 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r })
   })
 
-  const handleTcp = (socket: Socket): void => { aedes.handle(socket) }
-  const handleWs = (stream: Duplex, req: IncomingMessage): void => { aedes.handle(stream, req) }
+  // Connection limits are checked before aedes sees a byte (security.admit).
+  const handleTcp = (socket: Socket): void => {
+    if (security.admit(socket, socket.remoteAddress)) aedes.handle(socket)
+  }
+  const handleWs = (stream: Duplex, req: IncomingMessage): void => {
+    if (security.admit(stream, req.socket.remoteAddress)) aedes.handle(stream, req)
+  }
+  let secure: SecureListeners | undefined
 
   async function listen (): Promise<readonly ListenerInfo[]> {
-    assertSafeBind(options.host, { allowAnonymous: options.allowAnonymous, authConfigured: false })
+    assertSafeBind(options.host, { allowAnonymous: options.allowAnonymous, authConfigured: security.authConfigured })
     try {
       if (options.port > 0) {
         const tcp = await startTcpListener(options.host, options.port, handleTcp)
@@ -167,6 +198,16 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
           }
         })
         listeners.push(ws.info)
+      }
+      if (tlsEnabled(options)) {
+        secure = await startSecureListeners(options, {
+          handleTls: handleTcp,
+          handleWss: handleWs,
+          onHandshakeError: (err) => log.debug({ err: err.message }, 'TLS handshake failed')
+        })
+        const s = secure
+        servers.push({ close: () => s.close() })
+        listeners.push(...s.listeners)
       }
       if (options.httpPort > 0) {
         const h = await startHttpListener(options.host, options.httpPort, http)
@@ -199,7 +240,24 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     await stopAccepting
     await backplane.close()
+    security.close()
     listening = false
+  }
+
+  async function reload (): Promise<ReloadResult> {
+    const result = await security.reloadFiles()
+    if (secure) {
+      try {
+        await secure.reload()
+        log.info('TLS certificates reloaded')
+      } catch (err) {
+        result.errors.push((err as Error).message)
+        result.ok = false
+        log.error({ err }, 'TLS certificates not reloaded; keeping the previous ones')
+      }
+    }
+    events.emit('reloaded', result)
+    return result
   }
 
   return {
@@ -213,7 +271,8 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     events,
     listen,
     readiness,
-    close
+    close,
+    reload
   }
 }
 

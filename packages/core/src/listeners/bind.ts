@@ -1,7 +1,7 @@
 import type { Server } from 'node:net'
 import { ErrorCodes, ListenError } from '../errors.js'
 
-export type ListenerKind = 'mqtt' | 'ws' | 'http'
+export type ListenerKind = 'mqtt' | 'ws' | 'http' | 'mqtts' | 'wss'
 
 export interface ListenerInfo {
   kind: ListenerKind

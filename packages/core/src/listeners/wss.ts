@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+import { bindServer, displayHost, type ListenerInfo } from './bind.js'
+import type { SecureOptions } from './tls.js'
+
+export interface WssListener {
+  info: ListenerInfo
+  server: Server
+  wss: WebSocketServer
+}
+
+/**
+ * MQTT over secure WebSocket (wss) on its own port: the ws listener's
+ * behaviour behind TLS. The client certificate, if any, is on `req.socket`.
+ */
+export async function startWssListener (
+  host: string, port: number, path: string, options: SecureOptions,
+  handle: (stream: Duplex, req: IncomingMessage) => void,
+  opts: { handshakeTimeoutMs: number, onClientError?: (err: Error) => void }
+): Promise<WssListener> {
+  const server = createServer({ ...options, handshakeTimeout: opts.handshakeTimeoutMs }, (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' })
+    res.end(`this port speaks MQTT over secure WebSocket at ${path}\n`)
+  })
+  server.on('tlsClientError', (err) => opts.onClientError?.(err))
+  const wss = new WebSocketServer({
+    server,
+    path,
+    perMessageDeflate: false,
+    // [MQTT-6.0.0-3] the `mqtt` subprotocol; also accept clients that name none.
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false)
+  })
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws)
+    stream.on('error', () => stream.destroy())
+    handle(stream, req)
+  })
+  const bound = await bindServer(server, 'wss', host, port)
+  return { server, wss, info: { kind: 'wss', host, port: bound, url: `wss://${displayHost(host)}:${bound}${path}` } }
+}
