@@ -2,8 +2,13 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { ClientErrorCodes, MqttClientError, describeReasonCode } from './errors.js'
 import { parseBrokerUrl } from './url.js'
 import { SiarClient } from './client.js'
+import { randomHex } from './bytes.js'
+import { resolveReconnect, type ReconnectOptions } from './backoff.js'
+import type { OfflineBufferOptions } from './offline-buffer.js'
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+/** Request inboxes are `<prefix>/<random>`; grant this prefix in your ACLs. */
+export const DEFAULT_INBOX_PREFIX = '_inbox'
 
 export interface ConnectOptions {
   url?: string
@@ -30,6 +35,16 @@ export interface ConnectOptions {
   key?: string | Buffer
   rejectUnauthorized?: boolean
   servername?: string
+  /**
+   * Reconnect after losing the connection: exponential backoff with jitter
+   * (default on; see ReconnectOptions). `false` turns it off: the client then
+   * closes on the first loss. The first connect never retries: it rejects.
+   */
+  reconnect?: boolean | ReconnectOptions
+  /** Publishes made while reconnecting wait here, bounded (default 1000 messages). */
+  offlineBuffer?: OfflineBufferOptions
+  /** Topic prefix of this client's request/response inbox (default `_inbox`). */
+  inboxPrefix?: string
   /** Anything else mqtt.js accepts, passed through unchanged. */
   mqttOptions?: IClientOptions
 }
@@ -41,6 +56,7 @@ export interface ConnectOptions {
  */
 export async function connect (urlOrOptions: string | ConnectOptions, more: ConnectOptions = {}): Promise<SiarClient> {
   const options: ConnectOptions = typeof urlOrOptions === 'string' ? { ...more, url: urlOrOptions } : { ...urlOrOptions, ...more }
+  const reconnect = resolveReconnect(options.reconnect)
   const target = resolveTarget(options)
   const protocolVersion = options.protocolVersion ?? 5
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
@@ -49,14 +65,17 @@ export async function connect (urlOrOptions: string | ConnectOptions, more: Conn
     host: target.host,
     port: target.port,
     path: target.protocol.startsWith('ws') ? target.path : undefined,
-    clientId: options.clientId ?? `siar-${Math.random().toString(16).slice(2, 10)}`,
+    clientId: options.clientId ?? `siar-${randomHex(4)}`,
     username: options.username ?? target.username,
     password: (options.password ?? target.password) as any,
     protocolVersion,
     keepalive: options.keepaliveSeconds ?? 60,
     clean: options.clean ?? true,
     connectTimeout: timeoutMs,
+    // SiarClient runs its own reconnect loop (mqtt.js only knows a fixed period)
+    // and its own re-subscribe (so closed subscriptions are not revived).
     reconnectPeriod: 0,
+    resubscribe: false,
     will: options.will,
     ca: options.ca as any,
     cert: options.cert,
@@ -71,7 +90,13 @@ export async function connect (urlOrOptions: string | ConnectOptions, more: Conn
   const where = `${target.host}:${target.port}`
   const raw = mqtt.connect(mqttOptions)
   await waitForConnack(raw, where, timeoutMs, protocolVersion)
-  return new SiarClient(raw, { protocolVersion, where })
+  return new SiarClient(raw, {
+    protocolVersion,
+    where,
+    reconnect,
+    inboxPrefix: options.inboxPrefix ?? DEFAULT_INBOX_PREFIX,
+    ...(options.offlineBuffer ? { offlineBuffer: options.offlineBuffer } : {})
+  })
 }
 
 function resolveTarget (options: ConnectOptions): { protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss', host: string, port: number, path: string, username?: string, password?: string } {

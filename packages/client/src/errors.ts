@@ -7,7 +7,18 @@ export const ClientErrorCodes = {
   SUBSCRIBE_REFUSED: 'SIAR_ERR_CLIENT_SUBSCRIBE_REFUSED',
   PUBLISH_REFUSED: 'SIAR_ERR_CLIENT_PUBLISH_REFUSED',
   CLOSED: 'SIAR_ERR_CLIENT_CLOSED',
-  BAD_URL: 'SIAR_ERR_CLIENT_BAD_URL'
+  BAD_URL: 'SIAR_ERR_CLIENT_BAD_URL',
+  /** The offline publish buffer is at its bound while reconnecting. */
+  OFFLINE_BUFFER_FULL: 'SIAR_ERR_CLIENT_OFFLINE_BUFFER_FULL',
+  /** A codec could not decode (or encode) a payload. */
+  CODEC: 'SIAR_ERR_CLIENT_CODEC',
+  /** The feature needs MQTT 5 and the connection is 3.1 / 3.1.1. */
+  REQUIRES_MQTT5: 'SIAR_ERR_CLIENT_REQUIRES_MQTT5',
+  REQUEST_TIMEOUT: 'SIAR_ERR_CLIENT_REQUEST_TIMEOUT',
+  /** The responder's handler threw; its message comes back in the reply. */
+  REQUEST_FAILED: 'SIAR_ERR_CLIENT_REQUEST_FAILED',
+  /** A topic or topic pattern argument is not valid. */
+  BAD_TOPIC: 'SIAR_ERR_CLIENT_BAD_TOPIC'
 } as const
 
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes]

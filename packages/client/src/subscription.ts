@@ -1,48 +1,77 @@
-import type { ISubscriptionGrant } from 'mqtt'
-import type { SiarClient, SubscribeOptions } from './client.js'
+import type { IClientSubscribeOptions, ISubscriptionGrant } from 'mqtt'
+import { decodeWith, type Codec } from './codec.js'
 import type { Message } from './message.js'
+import type { TopicPattern } from './topic-pattern.js'
 import { topicMatches } from './topic-match.js'
 
 export const DEFAULT_SUBSCRIPTION_BUFFER_SIZE = 1000
 
+/** What a Subscription needs from its client (kept narrow so the two files stay apart). */
+export interface SubscriptionHost {
+  grant: (filters: string[], options: IClientSubscribeOptions) => Promise<ISubscriptionGrant[]>
+  release: (subscription: Subscription<any, any>) => Promise<void>
+  reportError: (err: Error) => void
+}
+
+export interface SubscriptionSetup<T> {
+  filters: string[]
+  mqttOptions: IClientSubscribeOptions
+  codec?: Codec<T> | undefined
+  pattern?: TopicPattern | undefined
+  bufferSize?: number | undefined
+}
+
 /**
- * One SUBSCRIBE, as an async iterable of its messages. Leaving the `for await`
- * loop (break, return, throw) unsubscribes.
+ * One SUBSCRIBE, as an async iterable of its messages and/or a callback.
+ * Leaving the `for await` loop (break, return, throw) unsubscribes.
  */
-export class Subscription implements AsyncIterable<Message> {
+export class Subscription<T = Buffer, P = Record<string, string>> implements AsyncIterable<Message<T, P>> {
   readonly filters: string[]
   /** Resolves with the broker's grants; rejects when the broker refuses. */
   readonly ready: Promise<ISubscriptionGrant[]>
-  /** Messages dropped because the consumer was slower than the buffer allowed. */
+  /** Messages dropped because a `for await` consumer was slower than the buffer allowed. */
   dropped = 0
-  readonly #client: SiarClient
-  readonly #buffer: Message[] = []
+  readonly #host: SubscriptionHost
+  readonly #codec: Codec<T> | undefined
+  readonly #pattern: TopicPattern | undefined
+  readonly #buffer: Array<Message<T, P>> = []
   readonly #bufferSize: number
-  #waiting: ((r: IteratorResult<Message>) => void) | null = null
-  #failed: ((err: Error) => void) | null = null
+  readonly #listeners = new Set<(m: Message<T, P>) => void>()
+  #iterating = false
+  #waiting: { resolve: (r: IteratorResult<Message<T, P>>) => void, reject: (err: Error) => void } | null = null
   #error: Error | null = null
   #closed = false
-  readonly #stopListening: () => void
 
-  constructor (client: SiarClient, filters: string[], options: SubscribeOptions) {
-    this.#client = client
-    this.filters = filters
-    this.#bufferSize = options.bufferSize ?? DEFAULT_SUBSCRIPTION_BUFFER_SIZE
-    this.#stopListening = client.onMessage((m) => this.#push(m))
-    this.ready = client.grant(filters, options)
-    this.ready.catch((err: Error) => {
-      this.#error = err
-      this.#stopListening()
-      if (this.#failed) this.#failed(err)
-    })
+  constructor (host: SubscriptionHost, setup: SubscriptionSetup<T>) {
+    this.#host = host
+    this.filters = setup.filters
+    this.#codec = setup.codec
+    this.#pattern = setup.pattern
+    this.#bufferSize = setup.bufferSize ?? DEFAULT_SUBSCRIPTION_BUFFER_SIZE
+    this.ready = host.grant(this.filters, setup.mqttOptions)
+    this.ready.catch((err: Error) => { this.fail(err) })
   }
 
-  #push (message: Message): void {
-    if (this.#closed || !this.filters.some((f) => topicMatches(f, message.topic))) return
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  /** @internal the client offers every received message; keep what matches. */
+  offer (raw: Message): void {
+    if (this.#closed || !this.filters.some((f) => topicMatches(f, raw.topic))) return
+    const message = this.#decode(raw)
+    if (message === null) return
+    for (const listener of this.#listeners) {
+      try {
+        listener(message)
+      } catch (err) {
+        this.#host.reportError(err as Error)
+      }
+    }
+    if (this.#listeners.size > 0 && !this.#iterating) return
     if (this.#waiting) {
-      const resolve = this.#waiting
+      const { resolve } = this.#waiting
       this.#waiting = null
-      this.#failed = null
       resolve({ value: message, done: false })
       return
     }
@@ -53,35 +82,65 @@ export class Subscription implements AsyncIterable<Message> {
     this.#buffer.push(message)
   }
 
-  /** Callback form: call `listener` for each message until close(). */
-  onMessage (listener: (m: Message) => void): this {
-    void (async () => {
-      try {
-        for await (const m of this) listener(m)
-      } catch { /* surfaced through `ready` */ }
-    })()
+  #decode (raw: Message): Message<T, P> | null {
+    let params: Record<string, string> = {}
+    if (this.#pattern) {
+      const matched = this.#pattern.match(raw.topic)
+      if (matched === null) return null
+      params = matched as Record<string, string>
+    }
+    const { value: _value, decodeError: _error, ...rest } = raw
+    const base = { ...rest, params: params as P }
+    if (!this.#codec) return { ...base, value: raw.payload as T }
+    const decoded = decodeWith(this.#codec, raw.payload, raw.topic)
+    return decoded.decodeError ? { ...base, value: undefined, decodeError: decoded.decodeError } : { ...base, value: decoded.value }
+  }
+
+  /** Callback form: `listener` gets each message until close(). Errors it throws go to the client's 'error' event. */
+  onMessage (listener: (message: Message<T, P>) => void): this {
+    this.#listeners.add(listener)
     return this
   }
 
+  /** Stop receiving; unsubscribes at the broker unless another subscription still uses the filter. */
   async close (): Promise<void> {
     if (this.#closed) return
-    this.#closed = true
-    this.#stopListening()
-    if (this.#waiting) this.#waiting({ value: undefined, done: true })
-    this.#waiting = null
-    await this.#client.ungrant(this.filters)
+    this.#end()
+    await this.#host.release(this)
   }
 
-  [Symbol.asyncIterator] (): AsyncIterator<Message> {
+  /** @internal end the iteration with an error (subscription refused, connection gone). */
+  fail (err: Error): void {
+    if (this.#closed) return
+    this.#error = err
+    this.#end()
+    if (this.#waiting) this.#waiting.reject(err)
+    this.#waiting = null
+    void this.#host.release(this)
+  }
+
+  /** @internal end the iteration normally, without unsubscribing (the client is ending). */
+  finish (): void {
+    this.#end()
+  }
+
+  #end (): void {
+    this.#closed = true
+    this.#listeners.clear()
+    if (this.#waiting && !this.#error) this.#waiting.resolve({ value: undefined, done: true })
+    if (!this.#error) this.#waiting = null
+  }
+
+  [Symbol.asyncIterator] (): AsyncIterator<Message<T, P>> {
+    this.#iterating = true
     return {
       next: async () => {
-        if (this.#error) throw this.#error
         const queued = this.#buffer.shift()
         if (queued) return { value: queued, done: false }
+        if (this.#error) throw this.#error
         if (this.#closed) return { value: undefined, done: true }
-        return await new Promise<IteratorResult<Message>>((resolve, reject) => {
-          this.#waiting = resolve
-          this.#failed = reject
+        return await new Promise<IteratorResult<Message<T, P>>>((resolve, reject) => {
+          this.#waiting = { resolve, reject }
         })
       },
       return: async () => {
