@@ -21,7 +21,10 @@ import { startTcpListener } from './listeners/tcp.js'
 import { startWsListener } from './listeners/ws.js'
 import { startHttpListener, sendJson, type HttpRoutes } from './listeners/http.js'
 import { remoteAddressOf } from './client-info.js'
-import { VERSION } from './version.js'
+import { VERSION, AEDES_VERSION } from './version.js'
+import { createBrokerMetrics, type BrokerMetrics } from './metrics/broker-metrics.js'
+import { startSysPublisher } from './sys/sys-publisher.js'
+import { createSysSnapshot } from './sys/sys-snapshot.js'
 
 export interface BrokerDeps {
   logger?: Logger
@@ -51,6 +54,8 @@ export interface Broker {
   readonly listeners: readonly ListenerInfo[]
   readonly http: HttpRoutes
   readonly events: EventEmitter<BrokerEvents>
+  /** Counters behind /metrics and $SYS, and the recorder API (docs/observability.md). */
+  readonly metrics: BrokerMetrics
   listen: () => Promise<readonly ListenerInfo[]>
   readiness: () => Readiness
   /** Stop accepting, disconnect clients (v5: 0x8B), close listeners. */
@@ -128,6 +133,26 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   installAedesFixes(aedes, { logger: log.child({ component: 'aedes-fixes' }) })
   security.attach(aedes)
 
+  const metrics = createBrokerMetrics({
+    aedes,
+    persistence: backplane.persistence,
+    localRouting: backplane.kind === 'memory',
+    ready: () => readiness().ready,
+    offlineQueued: queueCap.totalQueued,
+    version: VERSION,
+    aedesVersion: AEDES_VERSION
+  })
+  events.on('messageDropped', (info) => metrics.messageDropped(info.reason))
+  events.on('authFailed', (info) => metrics.authFailure(info.reason))
+  events.on('accessDenied', (info) => metrics.authzFailure(info.action))
+  events.on('limitHit', (info) => metrics.limitHit(info.limit))
+  const sys = startSysPublisher({
+    intervalSeconds: options.sys.intervalSeconds,
+    aedes,
+    snapshot: createSysSnapshot({ aedes, metrics, offlineQueued: queueCap.totalQueued, version: VERSION }),
+    logger: log.child({ component: 'sys' })
+  })
+
   aedes.on('client', (client) => {
     clients.set(client.id, client)
     queueCap.reset(client.id)
@@ -165,6 +190,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   }
 
   http.exact.set('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok', version: VERSION, nodeId }))
+  if (options.metrics.enabled) http.exact.set('/metrics', metrics.handle)
   http.exact.set('/readyz', (_req, res) => {
     const r = readiness()
     sendJson(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r })
@@ -172,10 +198,10 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
 
   // Connection limits are checked before aedes sees a byte (security.admit).
   const handleTcp = (socket: Socket): void => {
-    if (security.admit(socket, socket.remoteAddress)) aedes.handle(socket)
+    if (security.admit(socket, socket.remoteAddress)) metrics.trackConnection(aedes.handle(socket), socket, 'encrypted' in socket ? 'mqtts' : 'mqtt')
   }
   const handleWs = (stream: Duplex, req: IncomingMessage): void => {
-    if (security.admit(stream, req.socket.remoteAddress)) aedes.handle(stream, req)
+    if (security.admit(stream, req.socket.remoteAddress)) metrics.trackConnection(aedes.handle(stream, req), req.socket, 'encrypted' in req.socket ? 'wss' : 'ws')
   }
   let secure: SecureListeners | undefined
 
@@ -235,12 +261,14 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   async function close (): Promise<void> {
     if (closing) return
     closing = true
+    sys.stop()
     // Stop accepting first so nobody reconnects into a closing node.
     const stopAccepting = closeAll()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     await stopAccepting
     await backplane.close()
     security.close()
+    metrics.close()
     listening = false
   }
 
@@ -269,6 +297,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     listeners,
     http,
     events,
+    metrics,
     listen,
     readiness,
     close,

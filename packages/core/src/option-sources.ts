@@ -47,7 +47,8 @@ export const OPTION_SOURCES: readonly OptionSource[] = [
   { path: 'tls.key', flag: 'tls-key', env: 'SIAR_TLS_KEY', type: 'string', valueName: 'file', description: 'server private key (PEM)' },
   { path: 'tls.ca', flag: 'tls-ca', env: 'SIAR_TLS_CA', type: 'string', valueName: 'file', description: 'CA certificates that client certificates are checked against (PEM)' },
   { path: 'tls.requireClientCert', flag: 'require-client-cert', env: 'SIAR_REQUIRE_CLIENT_CERT', type: 'boolean', description: 'refuse TLS clients without a certificate signed by --tls-ca' },
-  { path: 'tls.certCnAsUsername', flag: 'cert-cn-as-username', env: 'SIAR_CERT_CN_AS_USERNAME', type: 'boolean', description: "use a verified client certificate's CN as the username" }
+  { path: 'tls.certCnAsUsername', flag: 'cert-cn-as-username', env: 'SIAR_CERT_CN_AS_USERNAME', type: 'boolean', description: "use a verified client certificate's CN as the username" },
+  { path: 'sys.intervalSeconds', flag: 'sys-interval', env: 'SIAR_SYS_INTERVAL', type: 'int', valueName: 'seconds', description: 'seconds between $SYS topic updates (0 = no $SYS tree)' }
 ]
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on'])

@@ -19,6 +19,8 @@ export const DEFAULT_WSS_PORT = 8084
 export const DEFAULT_MAX_CONNECTIONS = 100_000
 export const DEFAULT_MAX_TOPIC_LENGTH_BYTES = 65_535
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 10_000
+/** Seconds between $SYS updates, as Mosquitto's sys_interval. */
+export const DEFAULT_SYS_INTERVAL_SECONDS = 10
 /** MQTT's own ceiling for a Remaining Length (4-byte variable integer) plus header. */
 const MQTT_MAX_PACKET_SIZE_BYTES = 268_435_455
 
@@ -78,6 +80,14 @@ const tlsSchema = z.strictObject({
   }
 })
 
+const sysSchema = z.strictObject({
+  intervalSeconds: int(0, 86_400, 'seconds between $SYS updates (0 = no $SYS tree)').default(DEFAULT_SYS_INTERVAL_SECONDS)
+})
+
+const metricsSchema = z.strictObject({
+  enabled: z.boolean({ error: 'true or false' }).default(true)
+})
+
 export const brokerOptionsSchema = z.strictObject({
   nodeId: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).optional(),
   host: z.string({ error: 'an IP address or host name' }).min(1, { error: 'an IP address or host name' }).default(DEFAULT_HOST),
@@ -89,7 +99,10 @@ export const brokerOptionsSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   limits: limitsSchema.default(() => limitsSchema.parse({})),
   auth: authSchema.default(() => authSchema.parse({})),
-  tls: tlsSchema.default(() => tlsSchema.parse({}))
+  tls: tlsSchema.default(() => tlsSchema.parse({})),
+  sys: sysSchema.default(() => sysSchema.parse({})),
+  /** Prometheus /metrics on the HTTP port. */
+  metrics: metricsSchema.default(() => metricsSchema.parse({}))
 })
 
 export type BrokerOptionsInput = z.input<typeof brokerOptionsSchema>

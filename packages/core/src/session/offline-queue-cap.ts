@@ -22,10 +22,13 @@ export interface QueueCapHandle {
   /** Forget the count of a client that connected: its queue is being delivered. */
   reset: (clientId: string) => void
   queuedFor: (clientId: string) => number
+  /** Messages queued for all offline sessions on this node (the siar_offline_queued_messages gauge). */
+  totalQueued: () => number
 }
 
 export function capOfflineQueues (persistence: any, opts: QueueCapOptions): QueueCapHandle {
   const counts = new Map<string, number>()
+  let total = 0
   const enqueueOne = persistence.outgoingEnqueue.bind(persistence)
   const enqueueMany = persistence.outgoingEnqueueCombi.bind(persistence)
 
@@ -37,6 +40,7 @@ export function capOfflineQueues (persistence: any, opts: QueueCapOptions): Queu
       return false
     }
     counts.set(sub.clientId, count + 1)
+    total++
     return true
   }
 
@@ -49,7 +53,11 @@ export function capOfflineQueues (persistence: any, opts: QueueCapOptions): Queu
   }
 
   return {
-    reset: (clientId) => { counts.delete(clientId) },
-    queuedFor: (clientId) => counts.get(clientId) ?? 0
+    reset: (clientId) => {
+      total -= counts.get(clientId) ?? 0
+      counts.delete(clientId)
+    },
+    queuedFor: (clientId) => counts.get(clientId) ?? 0,
+    totalQueued: () => total
   }
 }

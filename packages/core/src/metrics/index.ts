@@ -1,0 +1,7 @@
+export { createBrokerMetrics } from './broker-metrics.js'
+export type { BrokerMetrics, BrokerMetricsOptions, MetricsRecorder } from './broker-metrics.js'
+export { DROP_REASONS, CLOSE_REASONS, AUTH_FAILURE_REASONS, AUTHZ_ACTIONS, LIMIT_NAMES, TRANSPORTS } from './labels.js'
+export type { DropReason, CloseReason, AuthFailureReason, AuthzAction, LimitLabel, Transport } from './labels.js'
+export { REDIS_ROLES } from './redis.js'
+export type { RedisRole, InstrumentableRedis } from './redis.js'
+export type { BrokerStats } from './stats.js'

@@ -1,0 +1,5 @@
+export { startSysPublisher } from './sys-publisher.js'
+export type { SysPublisher, SysPublisherOptions } from './sys-publisher.js'
+export { createSysSnapshot } from './sys-snapshot.js'
+export { SYS_PREFIX } from './sys-topics.js'
+export type { SysSnapshot } from './sys-topics.js'
