@@ -34,7 +34,8 @@ export interface ReadinessCheck { ok: boolean, detail?: string }
 export interface Readiness { ready: boolean, checks: Record<string, ReadinessCheck> }
 
 export interface BrokerEvents {
-  messageDropped: [info: { reason: 'queue_full', clientId: string }]
+  /** queue_full: offline queue cap; too_large: over the client's Maximum Packet Size; expired: Message Expiry passed while held by Receive Maximum. */
+  messageDropped: [info: { reason: 'queue_full' | 'too_large' | 'expired', clientId: string }]
   /** A CONNECT was refused for its credentials (CONNACK 4/5, v5 0x86/0x87). */
   authFailed: [info: { reason: AuthFailureReason }]
   /** The ACL refused a publish, a subscription or a delivery. */
@@ -130,7 +131,10 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
 
   const aedes = new Aedes(aedesOptions)
   await aedes.listen()
-  installAedesFixes(aedes, { logger: log.child({ component: 'aedes-fixes' }) })
+  installAedesFixes(aedes, {
+    logger: log.child({ component: 'aedes-fixes' }),
+    onMessageDropped: (info) => events.emit('messageDropped', info)
+  })
   security.attach(aedes)
 
   const metrics = createBrokerMetrics({

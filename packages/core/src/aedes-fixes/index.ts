@@ -1,16 +1,67 @@
 import type { Aedes } from 'aedes'
 import type { Logger } from '../logger.js'
+import { attachOutboundState, installOutboundInterceptor, type DropReason } from './outbound-writes.js'
+import { unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
+import { stripConnectOnlyWillProperties } from './will-properties.js'
+import { fixQueuedMessage, onClientReady, onConnackSent, prepareSessionResume } from './session-resume.js'
 
 /**
  * The one place where siar reaches inside aedes 2.0.0-beta.1 to close MQTT 5
  * gaps users hit. Each fix lives in its own file in this folder, says which
  * spec statement it restores, and has a test in test/aedes-fixes/ that fails
  * once upstream behaves on its own (so we know when to delete the fix).
+ *
+ * Everything is attached through aedes' public surface: the preConnect and
+ * authorizeForward hooks (wrapped, so whatever broker.ts configured still
+ * runs), broker events, and per-client functions reachable from preConnect.
+ * The one exception is outbound PUBLISH writes (outbound-writes.ts).
  */
+export type { DropReason } from './outbound-writes.js'
+
 export interface AedesFixContext {
   logger: Logger
+  /** A message for one client was discarded (counted by metrics). */
+  onMessageDropped?: (info: { reason: DropReason, clientId: string }) => void
 }
 
-export function installAedesFixes (_aedes: Aedes, _ctx: AedesFixContext): void {
-  // Fixes are added here one by one; cleanIncomingOnCleanStart runs from preConnect.
+const INSTALLED = Symbol.for('siar.aedes-fixes.installed')
+
+export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
+  const broker = aedes as any
+  if (broker[INSTALLED] === true) return
+  broker[INSTALLED] = true
+  installOutboundInterceptor()
+
+  const onDrop = (reason: DropReason, clientId: string): void => {
+    ctx.logger.debug({ clientId, reason }, 'message dropped for this client')
+    ctx.onMessageDropped?.({ reason, clientId })
+  }
+
+  // preConnect runs before aedes reads the CONNECT and before it restores any
+  // subscription, so per-client wrappers set here are the ones aedes captures.
+  const preConnect = broker.preConnect
+  broker.preConnect = function siarPreConnect (client: any, packet: any, done: (err: Error | null, ok: boolean) => void) {
+    try {
+      prepareSessionResume(client, packet)
+      unifyOverlappingDeliveries(client)
+      attachOutboundState(client, packet, { onDrop })
+    } catch (err) {
+      ctx.logger.error({ err, clientId: packet.clientId }, 'could not prepare the connection; refusing it')
+      done(err as Error, false)
+      return
+    }
+    preConnect.call(this, client, packet, done)
+  }
+
+  const authorizeForward = broker.authorizeForward
+  broker.authorizeForward = function siarAuthorizeForward (client: any, packet: any) {
+    const forwarded = authorizeForward.call(this, client, packet)
+    if (!forwarded) return forwarded
+    return fixQueuedMessage(client, packet) ? forwarded : null
+  }
+
+  stripConnectOnlyWillProperties(broker)
+
+  aedes.on('connackSent', (_connack, client) => onConnackSent(client))
+  aedes.on('clientReady', (client) => onClientReady(client))
 }

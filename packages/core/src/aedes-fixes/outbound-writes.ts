@@ -1,0 +1,112 @@
+import { aedesMqttPacket, type WriteToStream } from './aedes-mqtt-packet.js'
+import { exceedsMaximumPacketSize } from './max-packet-size.js'
+import { admitInflight, createReceiveMaximum, type ReceiveMaximumState } from './receive-maximum.js'
+import { applyServerTopicAlias } from './server-topic-alias.js'
+
+/**
+ * The one choke point for PUBLISH packets leaving siar toward a v5 client.
+ *
+ * aedes 2.0.0-beta.1 stores a v5 client's Maximum Packet Size, Receive Maximum
+ * and Topic Alias Maximum but sends every PUBLISH anyway. All of its outbound
+ * paths (live delivery, retained-on-subscribe, the queue drained on session
+ * resume) end in mqtt-packet's `writeToStream`, so that is where siar applies,
+ * in order: drop what is too large [MQTT-3.1.2-24/25], hold what exceeds the
+ * in-flight window [MQTT-3.3.4-7..9], then replace the topic by an alias.
+ *
+ * Cost for everyone else: the wrapper reads `packet.cmd` and, for a PUBLISH,
+ * one symbol-keyed property of the connection's client; clients that need no
+ * fix carry no state and go straight to the original writer.
+ */
+
+export type DropReason = 'too_large' | 'expired'
+
+export interface OutboundOptions {
+  onDrop: (reason: DropReason, clientId: string) => void
+}
+
+export interface OutboundState {
+  readonly client: any
+  /** Client's Maximum Packet Size in bytes; 0 = none declared. */
+  readonly maxPacketSize: number
+  /** null when the client's Receive Maximum cannot matter (absent or 65535). */
+  readonly flow: ReceiveMaximumState | null
+  /** Client's Topic Alias Maximum; 0 = the client takes no aliases. */
+  readonly aliasMaximum: number
+  readonly aliases: Map<string, number>
+  /** Write a PUBLISH now (alias applied), bypassing the checks already done. */
+  send: (packet: any) => boolean
+  drop: (reason: DropReason, packet: any) => void
+}
+
+export const OUTBOUND = Symbol.for('siar.aedes-fixes.outbound')
+const RECEIVE_MAXIMUM_UNLIMITED = 65535
+const WRITE_OPTS_V5 = Object.freeze({ protocolVersion: 5 })
+
+let originalWrite: WriteToStream | null = null
+
+/** Idempotent: the wrapper is process-wide, the state it acts on is per connection. */
+export function installOutboundInterceptor (): void {
+  if (originalWrite !== null) return
+  const write = aedesMqttPacket.writeToStream
+  originalWrite = write
+  const siarWriteToStream: WriteToStream = function siarWriteToStream (packet, stream, opts) {
+    if (packet.cmd !== 'publish') return write(packet, stream, opts)
+    const state: OutboundState | undefined = stream.client?.[OUTBOUND]
+    if (state === undefined) return write(packet, stream, opts)
+    return writePublish(state, packet)
+  }
+  // mqtt.js toggles this flag through the module object; keep it reaching the real writer.
+  Object.defineProperty(siarWriteToStream, 'cacheNumbers', {
+    get: () => write.cacheNumbers,
+    set: (value: boolean) => { write.cacheNumbers = value }
+  })
+  aedesMqttPacket.writeToStream = siarWriteToStream
+}
+
+function writePublish (state: OutboundState, packet: any): boolean {
+  if (state.maxPacketSize > 0 && exceedsMaximumPacketSize(packet, state.maxPacketSize)) {
+    state.drop('too_large', packet)
+    return true // to aedes the message was sent, as [MQTT-3.1.2-25] asks
+  }
+  if (state.flow !== null && packet.qos > 0 && !admitInflight(state, packet)) return true
+  return state.send(packet)
+}
+
+/**
+ * Give a connecting v5 client the outbound state its CONNECT asks for, or
+ * nothing when it asks for nothing siar must enforce. Called from preConnect.
+ */
+export function attachOutboundState (client: any, connect: any, opts: OutboundOptions): void {
+  if (connect.protocolVersion !== 5 || originalWrite === null) return
+  const props = connect.properties ?? {}
+  const maxPacketSize: number = props.maximumPacketSize ?? 0
+  const receiveMaximum: number = props.receiveMaximum ?? RECEIVE_MAXIMUM_UNLIMITED
+  const aliasMaximum: number = props.topicAliasMaximum ?? 0
+  const needsFlow = receiveMaximum > 0 && receiveMaximum < RECEIVE_MAXIMUM_UNLIMITED
+  if (maxPacketSize <= 0 && !needsFlow && aliasMaximum <= 0) return
+
+  const write = originalWrite
+  const state: OutboundState = {
+    client,
+    maxPacketSize,
+    flow: null,
+    aliasMaximum,
+    aliases: new Map(),
+    send: (packet) => {
+      const wire = state.aliasMaximum > 0 ? applyServerTopicAlias(state, packet) : packet
+      return write(wire, client.conn, WRITE_OPTS_V5)
+    },
+    drop: (reason, packet) => {
+      // A dropped QoS 1/2 message is done with: take it out of the session so
+      // it is not sent again on resume (aedes keys in-flight state by messageId).
+      if (packet.qos > 0 && !client.clean && packet.messageId !== undefined) {
+        client.broker.persistence.outgoingClearMessageId(client, packet).then(noop, noop)
+      }
+      opts.onDrop(reason, client.id ?? connect.clientId)
+    }
+  }
+  if (needsFlow) (state as { flow: ReceiveMaximumState | null }).flow = createReceiveMaximum(state, receiveMaximum)
+  client[OUTBOUND] = state
+}
+
+function noop (): void {}

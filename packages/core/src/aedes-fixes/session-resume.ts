@@ -1,0 +1,84 @@
+import { matchSubscriptions } from './overlapping-subscriptions.js'
+
+/**
+ * Resuming a v5 session: deliver its queue, once per message, as the
+ * subscriptions ask.
+ *
+ * 1. aedes 2.0.0-beta.1 decides whether to deliver the queue of a resumed
+ *    session from the Session Expiry Interval of the *new* CONNECT: a client
+ *    that reconnects with Clean Start 0 and no Session Expiry Interval (0, the
+ *    default) resumes its subscriptions but has its queued messages thrown
+ *    away. [MQTT-3.1.2-5]: "If CleanStart is set to 0 and there is a Session
+ *    associated with the Client Identifier, the Server MUST resume
+ *    communications with the Client based on state from the existing
+ *    Session"; the new interval only says when the session ends after this
+ *    connection closes (§3.1.2.11.2). siar keeps the session state for the
+ *    life of such a connection (aedes' `client.clean` = false, set once
+ *    CONNACK is written and before the queue is read); aedes still ends the
+ *    session when the connection closes, because it expires sessions by
+ *    `sessionExpiryInterval` (0), not by that flag.
+ * 2. Queued messages are stored once per matching subscription and without
+ *    the per-subscription details aedes adds on live delivery, so a client with
+ *    overlapping subscriptions got the message twice, with no Subscription
+ *    Identifier [MQTT-3.3.4-3] and at the published QoS rather than the
+ *    granted one [MQTT-3.8.4-8]. While the queue drains (CONNACK written,
+ *    connect not yet complete), each queued message passes aedes'
+ *    authorizeForward hook with its packet id assigned: siar drops repeats of
+ *    a message already sent in this drain and sets QoS and identifiers the way
+ *    live delivery does (see overlapping-subscriptions.ts).
+ */
+const RESUME = Symbol.for('siar.aedes-fixes.resume')
+
+interface ResumeState {
+  keepSessionWhileConnected: boolean
+  /** brokerId:brokerCounter of each queued message sent in this drain; null outside it. */
+  drained: Set<string> | null
+}
+
+/** preConnect: remember what the CONNECT asked for. */
+export function prepareSessionResume (client: any, connect: any): void {
+  const state: ResumeState = {
+    keepSessionWhileConnected: connect.protocolVersion === 5 && connect.clean === false &&
+      (connect.properties?.sessionExpiryInterval ?? 0) === 0,
+    drained: null
+  }
+  client[RESUME] = state
+}
+
+/** aedes 'connackSent': the next connect step drains the session's queue. */
+export function onConnackSent (client: any): void {
+  const state: ResumeState | undefined = client[RESUME]
+  if (state === undefined || !client.connecting) return
+  if (state.keepSessionWhileConnected) client.clean = false
+  state.drained = new Set()
+}
+
+/** aedes 'clientReady': the queue has been drained. */
+export function onClientReady (client: any): void {
+  const state: ResumeState | undefined = client[RESUME]
+  if (state !== undefined) state.drained = null
+}
+
+/**
+ * Called from authorizeForward for every message. Returns false for a second
+ * copy of a queued message; adjusts a queued message in place otherwise.
+ * Messages outside a drain (live delivery) pass untouched.
+ */
+export function fixQueuedMessage (client: any, packet: any): boolean {
+  const drained = (client[RESUME] as ResumeState | undefined)?.drained
+  if (drained == null || packet.messageId === undefined || packet.cmd !== 'publish') return true
+  const key = `${packet.brokerId}:${packet.brokerCounter}`
+  if (drained.has(key)) return false
+  drained.add(key)
+
+  const match = { maxQos: -1, ids: [] as number[] }
+  matchSubscriptions(client, packet, match)
+  const { maxQos, ids } = match
+  // QoS 0 subscriptions are never queued; a queued message keeps at least QoS 1
+  // so its stored packet id is acknowledged and released.
+  if (maxQos > 0 && maxQos < packet.qos) packet.qos = maxQos
+  if (ids.length > 0 && client.version === 5) {
+    packet.properties = { ...packet.properties, subscriptionIdentifier: ids.length === 1 ? ids[0] : ids }
+  }
+  return true
+}
