@@ -1,5 +1,6 @@
 import { createBroker, resolveConfig, SiarError, type Broker, type ResolvedBrokerOptions } from '@siar/core'
 import { formatBanner } from './banner.js'
+import { installExplorer } from './explorer.js'
 import { createLogger } from './logger.js'
 
 /** Hard bound on shutdown: a stuck socket must not keep a pod in Terminating. */
@@ -42,6 +43,8 @@ export async function runServer (input: RunServerInput = {}): Promise<RunningSer
   let broker: Broker
   try {
     broker = await createBroker(options, { logger })
+    // The web explorer at / on the HTTP port (core knows nothing of it).
+    installExplorer(broker)
     try {
       await broker.listen()
     } catch (err) {

@@ -1,0 +1,96 @@
+import { connect, type Message, type SiarClient, type Subscription } from '@siar/client'
+import type { ConnectionProfile } from '../model/profiles.js'
+import type { ExplorerStore } from '../model/store.js'
+
+/** Reconnect after this long when the connection drops (mqtt.js resubscribes). */
+const RECONNECT_PERIOD_MS = 3_000
+
+export interface PublishInput {
+  topic: string
+  payload: string | Uint8Array
+  qos: 0 | 1 | 2
+  retain: boolean
+  properties?: Record<string, unknown>
+}
+
+/** A live connection feeding the store. */
+export interface Session {
+  client: SiarClient
+  profile: ConnectionProfile
+  publish: (input: PublishInput) => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function openSession (profile: ConnectionProfile, store: ExplorerStore): Promise<Session> {
+  store.setConnection('connecting', profile.url)
+  let client: SiarClient
+  try {
+    client = await connect(profile.url, {
+      clientId: profile.clientId,
+      username: profile.username || undefined,
+      password: profile.password || undefined,
+      protocolVersion: profile.protocolVersion,
+      mqttOptions: { reconnectPeriod: RECONNECT_PERIOD_MS }
+    })
+  } catch (err) {
+    store.setConnection('error', (err as Error).message)
+    throw err
+  }
+  const stop = client.onMessage((m: Message) => {
+    const msg = {
+      topic: m.topic,
+      payload: m.payload as Uint8Array,
+      qos: m.qos,
+      retain: m.retain,
+      dup: m.dup,
+      receivedAt: Date.now()
+    }
+    store.ingest(m.properties ? { ...msg, properties: m.properties as Record<string, unknown> } : msg)
+  })
+  client.raw.on('reconnect', () => store.setConnection('reconnecting', profile.url))
+  client.raw.on('connect', () => store.setConnection('connected', profile.url))
+  client.raw.on('offline', () => store.setConnection('reconnecting', `${profile.url}: connection lost, retrying`))
+
+  const subs: Subscription[] = []
+  try {
+    for (const s of profile.subscriptions) {
+      // Retain As Published (v5): we then see which live messages were retained,
+      // which the retained marker and "delete retained" rely on.
+      // bufferSize 1: we read messages through onMessage, not by iterating.
+      const sub = client.subscribe(s.filter, profile.protocolVersion === 5
+        ? { qos: s.qos, retainAsPublished: true, bufferSize: 1 }
+        : { qos: s.qos, bufferSize: 1 })
+      subs.push(sub)
+      await sub.ready
+    }
+  } catch (err) {
+    stop()
+    await client.end(true).catch(() => {})
+    store.setConnection('error', (err as Error).message)
+    throw err
+  }
+  store.setConnection('connected', profile.url)
+
+  return {
+    client,
+    profile,
+    publish: async (input) => {
+      await client.publish(input.topic, input.payload, {
+        qos: input.qos,
+        retain: input.retain,
+        ...(input.properties ? { properties: toBuffers(input.properties) } : {})
+      })
+    },
+    close: async () => {
+      stop()
+      await client.end().catch(() => {})
+      store.setConnection('closed', '')
+    }
+  }
+}
+
+/** mqtt-packet writes binary properties (correlation data) only from Buffers. */
+function toBuffers (props: Record<string, unknown>): Record<string, unknown> {
+  const B = (globalThis as unknown as { Buffer: { from: (u: Uint8Array) => Uint8Array } }).Buffer
+  return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v instanceof Uint8Array ? B.from(v) : v]))
+}
