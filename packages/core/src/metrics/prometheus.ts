@@ -53,6 +53,12 @@ const byQos = (values: readonly number[]): Record_ => ({ 0: values[0] ?? 0, 1: v
 export function registerBrokerMetrics (registry: Registry, src: MetricSources): Histogram {
   const { stats } = src
   collectDefaultMetrics({ register: registry, prefix: 'siar_' })
+  // prom-client names three gauges `*_total`, which `promtool check metrics`
+  // rejects (only counters end in _total); the per-type series of the same
+  // figures (siar_nodejs_active_handles{type=...} etc.) stay.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`siar_nodejs_${name}`)
+  }
 
   gauge(registry, 'siar_ready', '1 when this node is ready for traffic (/readyz would answer 200), else 0', () => (src.ready() ? 1 : 0))
   // eslint-disable-next-line no-new

@@ -9,7 +9,7 @@ export interface StoreCounts {
   storedSubscriptions: number
 }
 
-export const DEFAULT_STORE_STATS_MAX_AGE_MS = 5_000
+export const DEFAULT_STORE_STATS_MAX_AGE_MS = 1_000
 
 export function createStoreStats (persistence: any, maxAgeMs = DEFAULT_STORE_STATS_MAX_AGE_MS): () => Promise<StoreCounts> {
   let last: StoreCounts = { retained: 0, storedSubscriptions: 0 }
