@@ -16,13 +16,18 @@ import { wirePublish } from './wire-publish.js'
  * Aliases never change meaning within a connection, so a packet resent after a
  * PUBACK timeout is still understood; they are per connection [MQTT-3.3.2-10]
  * and start over on reconnect. Topics past the first N are sent in full.
+ *
+ * QoS 2 messages always carry the full topic name (with the alias, which is
+ * allowed and keeps the mapping as it is): mqtt.js (5.16) resolves an alias
+ * when the PUBLISH arrives but emits a QoS 2 message from its stored packet on
+ * PUBREL, with the empty topic name. siar's own SDK is built on mqtt.js.
  */
 export function applyServerTopicAlias (state: OutboundState, packet: any): any {
   const topic: string = packet.topic
   const aliases = state.aliases
   const known = aliases.get(topic)
   if (known !== undefined) {
-    return wirePublish(packet, '', { ...packet.properties, topicAlias: known })
+    return wirePublish(packet, packet.qos === 2 ? topic : '', { ...packet.properties, topicAlias: known })
   }
   if (aliases.size >= state.aliasMaximum) return packet
   const alias = aliases.size + 1

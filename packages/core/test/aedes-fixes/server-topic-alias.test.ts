@@ -32,19 +32,20 @@ test('upstream still broken: plain aedes never assigns a topic alias', async (t)
 test('siar sends the topic with a new alias once, then the alias alone; mqtt.js restores the topic', async (t) => {
   const tb = await startTestBroker()
   t.after(() => tb.close())
-  const { tap, collector } = await subscribeAndPublish(tb.port, t, { topicAliasMaximum: 1 }, ['ta/x', 'ta/x', 'ta/x'])
-  const wire = tap.publishes().map((p: any) => [p.topic, p.properties?.topicAlias])
-  assert.deepEqual(wire, [['ta/x', 1], ['', 1], ['', 1]])
-  assert.deepEqual(collector.messages.map((m: any) => [m.topic, m.payload, m.qos]), [['ta/x', 'p0', 1], ['ta/x', 'p1', 2], ['ta/x', 'p2', 0]])
+  const { tap, collector } = await subscribeAndPublish(tb.port, t, { topicAliasMaximum: 1 }, ['ta/x', 'ta/x', 'ta/x', 'ta/x'])
+  const wire = tap.publishes().map((p: any) => [p.topic, p.properties?.topicAlias, p.qos])
+  // QoS 2 keeps its topic name next to the alias (mqtt.js loses an alias-only topic on QoS 2).
+  assert.deepEqual(wire, [['ta/x', 1, 1], ['ta/x', 1, 2], ['', 1, 0], ['', 1, 1]])
+  assert.deepEqual(collector.messages.map((m: any) => [m.topic, m.payload, m.qos]), [['ta/x', 'p0', 1], ['ta/x', 'p1', 2], ['ta/x', 'p2', 0], ['ta/x', 'p3', 1]])
 })
 
 test('siar never uses more aliases than the client allows: later topics go in full', async (t) => {
   const tb = await startTestBroker()
   t.after(() => tb.close())
-  const { tap, collector } = await subscribeAndPublish(tb.port, t, { topicAliasMaximum: 2 }, ['ta/a', 'ta/b', 'ta/c', 'ta/a', 'ta/c', 'ta/b'])
+  const { tap, collector } = await subscribeAndPublish(tb.port, t, { topicAliasMaximum: 2 }, ['ta/a', 'ta/b', 'ta/c', 'ta/a', 'ta/c', 'ta/b', 'ta/a'])
   const wire = tap.publishes().map((p: any) => [p.topic, p.properties?.topicAlias])
-  assert.deepEqual(wire, [['ta/a', 1], ['ta/b', 2], ['ta/c', undefined], ['', 1], ['ta/c', undefined], ['', 2]])
-  assert.deepEqual(collector.messages.map((m: any) => m.topic), ['ta/a', 'ta/b', 'ta/c', 'ta/a', 'ta/c', 'ta/b'])
+  assert.deepEqual(wire, [['ta/a', 1], ['ta/b', 2], ['ta/c', undefined], ['', 1], ['ta/c', undefined], ['', 2], ['', 1]])
+  assert.deepEqual(collector.messages.map((m: any) => m.topic), ['ta/a', 'ta/b', 'ta/c', 'ta/a', 'ta/c', 'ta/b', 'ta/a'])
 })
 
 test('siar sends no alias to a client that allows none, nor to a v3.1.1 client', async (t) => {
