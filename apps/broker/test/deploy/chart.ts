@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { runHelm } from './helm-binary.js'
 
@@ -17,6 +17,18 @@ export const SHARED_FILES = [
 
 export function sharedFilesPresent (): boolean {
   return SHARED_FILES.every((f) => existsSync(join(REPO_ROOT, f.source)) && existsSync(join(CHART_DIR, f.chart)))
+}
+
+export interface OptionGroup { name: string, files: string[] }
+
+/**
+ * The defaults plus one values file per option group. The ServiceMonitor group
+ * renders the reused dashboard and alerts, so it is left out while those
+ * files are not in the repository yet.
+ */
+export function optionGroups (opts: { all?: boolean } = {}): OptionGroup[] {
+  const groups = [{ name: 'default values', files: [] as string[] }, ...ciValuesFiles().map((f) => ({ name: basename(f), files: [f] }))]
+  return opts.all === true || sharedFilesPresent() ? groups : groups.filter((g) => !g.name.startsWith('service-monitor'))
 }
 
 /** The values file of each option group the chart is rendered with in CI. */

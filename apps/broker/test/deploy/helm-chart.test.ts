@@ -1,12 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { basename } from 'node:path'
 import { runHelm } from './helm-binary.js'
-import { CHART_DIR, ciValuesFiles, renderChart, sharedFilesPresent } from './chart.js'
+import { CHART_DIR, optionGroups, renderChart, sharedFilesPresent } from './chart.js'
 import { validateManifest } from './k8s-schemas.js'
 
 // Each option group of the chart (deploy/helm/siar/ci/*.yaml) plus the defaults.
-const groups = [{ name: 'default values', files: [] as string[] }, ...ciValuesFiles().map((f) => ({ name: basename(f), files: [f] }))]
+const groups = optionGroups({ all: true })
 
 /** The ServiceMonitor group also renders the reused dashboard and alerts. */
 function needsSharedFiles (name: string): boolean {
