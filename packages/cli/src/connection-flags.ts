@@ -62,7 +62,8 @@ export function toConnectOptions (flags: ConnectionFlags): { options: ConnectOpt
   } catch (err) {
     throw new CliError((err as Error).message, ExitCodes.USAGE)
   }
-  const options: ConnectOptions = { protocolVersion, connectTimeoutMs: 10_000 }
+  // One connection, no reconnect: a lost connection is an error the user sees, as with mosquitto_pub/sub.
+  const options: ConnectOptions = { protocolVersion, connectTimeoutMs: 10_000, reconnect: false }
   let urlTopic: string | undefined
   if (flags.url) {
     const u = parseBrokerUrl(flags.url)

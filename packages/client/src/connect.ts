@@ -69,6 +69,8 @@ export async function connect (urlOrOptions: string | ConnectOptions, more: Conn
     username: options.username ?? target.username,
     password: (options.password ?? target.password) as any,
     protocolVersion,
+    // MQTT 3.1 names its protocol MQIsdp; brokers refuse 'MQTT' with level 3.
+    protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
     keepalive: options.keepaliveSeconds ?? 60,
     clean: options.clean ?? true,
     connectTimeout: timeoutMs,

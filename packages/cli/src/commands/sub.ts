@@ -25,7 +25,7 @@ export function subCommand (io: Io, done: (code: number) => void): Command {
     .option('-q, --qos <0|1|2>', 'maximum QoS to receive', '0')
     .option('-v, --verbose', 'print the topic before each payload')
     .option('-C, --count <n>', 'exit after n messages')
-    .option('-W, --timeout <seconds>', 'exit (code 27) if no message arrives within this time')
+    .option('-W, --timeout <seconds>', 'stop after this many seconds; exit code 27 if that ends the run (as mosquitto_sub)')
     .option('-R, --no-stale', 'do not print retained messages sent on subscribe')
     .option('-N, --no-newline', 'do not print a newline after each payload')
     .option('--json', 'print one JSON object per message: topic, payload, qos, retain, v5 properties')
@@ -58,17 +58,17 @@ async function runSub (flags: SubFlags, io: Io): Promise<number> {
       process.off('SIGINT', onSigint)
       void endQuietly(client).then(() => (err ? reject(err) : resolve(code)))
     }
-    const armTimeout = (): void => {
-      if (timeoutMs === 0) return
-      if (timer) clearTimeout(timer)
+    // mosquitto_sub's -W bounds the whole run, not the gap between messages;
+    // running out of time is exit code 27 even after some messages.
+    if (timeoutMs > 0) {
       timer = setTimeout(() => {
-        io.stderr.write(`Timed out: no message within ${timeoutMs / 1000} s\n`)
+        io.stderr.write(`Timed out after ${timeoutMs / 1000} s (${received} message${received === 1 ? '' : 's'} received)\n`)
         finish(ExitCodes.TIMEOUT)
       }, timeoutMs)
     }
     const onSigint = (): void => finish(ExitCodes.OK)
     process.once('SIGINT', onSigint)
-    client.raw.once('close', () => finish(ExitCodes.ERROR, new CliError(`connection to ${client.where} lost`)))
+    client.once('close', ({ error }) => { if (error) finish(ExitCodes.ERROR, new CliError(error.message)) })
 
     const print = (m: Message): void => {
       if (skipRetained && m.retain) return
@@ -76,14 +76,12 @@ async function runSub (flags: SubFlags, io: Io): Promise<number> {
       else if (flags.verbose) io.stdout.write(`${m.topic} ${m.payload.toString()}${newline}`)
       else io.stdout.write(Buffer.concat([m.payload, Buffer.from(newline)]))
       received++
-      armTimeout()
       if (received >= count) finish(ExitCodes.OK)
     }
     const subscription = client.subscribe(filters, { qos, bufferSize: 100_000 })
     subscription.onMessage(print)
     subscription.ready.then(() => {
       if (flags.debug) io.stderr.write(`subscribed to ${filters.join(', ')} (q${qos})\n`)
-      armTimeout()
     }, (err: Error) => finish(ExitCodes.ERROR, err))
   })
 }
