@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 import { attachOutboundState, installOutboundInterceptor, type DropReason } from './outbound-writes.js'
 import { unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
 import { stripConnectOnlyWillProperties } from './will-properties.js'
+import { enqueueOncePerClient } from './queue-once-per-client.js'
 import { fixQueuedMessage, onClientReady, onConnackSent, prepareSessionResume } from './session-resume.js'
 
 /**
@@ -56,11 +57,12 @@ export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
   const authorizeForward = broker.authorizeForward
   broker.authorizeForward = function siarAuthorizeForward (client: any, packet: any) {
     const forwarded = authorizeForward.call(this, client, packet)
-    if (!forwarded) return forwarded
-    return fixQueuedMessage(client, packet) ? forwarded : null
+    if (forwarded) fixQueuedMessage(client, packet)
+    return forwarded
   }
 
   stripConnectOnlyWillProperties(broker)
+  enqueueOncePerClient(broker.persistence)
 
   aedes.on('connackSent', (_connack, client) => onConnackSent(client))
   aedes.on('clientReady', (client) => onClientReady(client))

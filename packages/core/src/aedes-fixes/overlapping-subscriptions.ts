@@ -38,6 +38,14 @@ export function unifyOverlappingDeliveries (client: any): void {
   const scratch: SubscriptionMatch = { maxQos: -1, ids: [] }
 
   function route (packet: any, cb: () => void): void {
+    // A later call for a message this client already got: aedes would drop it
+    // too, but first clear a session-store entry by the packet's (still unset)
+    // packet id, which can remove another message's entry. Skip it here.
+    const brokerId = packet.brokerId
+    if (brokerId && (client.duplicates[brokerId] ?? 0) >= packet.brokerCounter) {
+      setImmediate(cb)
+      return
+    }
     const qos = effectiveQos(client, packet, scratch)
     if (qos > 0) {
       packet.qos = qos

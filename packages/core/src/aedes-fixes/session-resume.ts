@@ -17,22 +17,22 @@ import { matchSubscriptions } from './overlapping-subscriptions.js'
  *    CONNACK is written and before the queue is read); aedes still ends the
  *    session when the connection closes, because it expires sessions by
  *    `sessionExpiryInterval` (0), not by that flag.
- * 2. Queued messages are stored once per matching subscription and without
+ * 2. Queued messages were stored once per matching subscription and without
  *    the per-subscription details aedes adds on live delivery, so a client with
  *    overlapping subscriptions got the message twice, with no Subscription
  *    Identifier [MQTT-3.3.4-3] and at the published QoS rather than the
  *    granted one [MQTT-3.8.4-8]. While the queue drains (CONNACK written,
  *    connect not yet complete), each queued message passes aedes'
- *    authorizeForward hook with its packet id assigned: siar drops repeats of
- *    a message already sent in this drain and sets QoS and identifiers the way
- *    live delivery does (see overlapping-subscriptions.ts).
+ *    authorizeForward hook with its packet id assigned: siar sets QoS and
+ *    identifiers the way live delivery does (see overlapping-subscriptions.ts);
+ *    queue-once-per-client.ts keeps the second copy out of the queue.
  */
 const RESUME = Symbol.for('siar.aedes-fixes.resume')
 
 interface ResumeState {
   keepSessionWhileConnected: boolean
-  /** brokerId:brokerCounter of each queued message sent in this drain; null outside it. */
-  drained: Set<string> | null
+  /** Between CONNACK and the end of the connect: the session's queue is being sent. */
+  draining: boolean
 }
 
 /** preConnect: remember what the CONNECT asked for. */
@@ -40,7 +40,7 @@ export function prepareSessionResume (client: any, connect: any): void {
   const state: ResumeState = {
     keepSessionWhileConnected: connect.protocolVersion === 5 && connect.clean === false &&
       (connect.properties?.sessionExpiryInterval ?? 0) === 0,
-    drained: null
+    draining: false
   }
   client[RESUME] = state
 }
@@ -50,26 +50,22 @@ export function onConnackSent (client: any): void {
   const state: ResumeState | undefined = client[RESUME]
   if (state === undefined || !client.connecting) return
   if (state.keepSessionWhileConnected) client.clean = false
-  state.drained = new Set()
+  state.draining = true
 }
 
 /** aedes 'clientReady': the queue has been drained. */
 export function onClientReady (client: any): void {
   const state: ResumeState | undefined = client[RESUME]
-  if (state !== undefined) state.drained = null
+  if (state !== undefined) state.draining = false
 }
 
 /**
- * Called from authorizeForward for every message. Returns false for a second
- * copy of a queued message; adjusts a queued message in place otherwise.
- * Messages outside a drain (live delivery) pass untouched.
+ * Called from authorizeForward for every message: adjusts a queued message in
+ * place while the queue drains; live deliveries pass untouched.
  */
-export function fixQueuedMessage (client: any, packet: any): boolean {
-  const drained = (client[RESUME] as ResumeState | undefined)?.drained
-  if (drained == null || packet.messageId === undefined || packet.cmd !== 'publish') return true
-  const key = `${packet.brokerId}:${packet.brokerCounter}`
-  if (drained.has(key)) return false
-  drained.add(key)
+export function fixQueuedMessage (client: any, packet: any): void {
+  const state: ResumeState | undefined = client[RESUME]
+  if (state === undefined || !state.draining || packet.messageId === undefined || packet.cmd !== 'publish') return
 
   const match = { maxQos: -1, ids: [] as number[] }
   matchSubscriptions(client, packet, match)
@@ -80,5 +76,4 @@ export function fixQueuedMessage (client: any, packet: any): boolean {
   if (ids.length > 0 && client.version === 5) {
     packet.properties = { ...packet.properties, subscriptionIdentifier: ids.length === 1 ? ids[0] : ids }
   }
-  return true
 }
