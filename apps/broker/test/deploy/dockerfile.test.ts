@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { resolveConfig } from '@siar/core'
-import { getFreePort, spawnTracked, waitFor } from '@siar/testing'
+import { getFreePort, spawnTracked, waitFor, withTimeout } from '@siar/testing'
 import { CHART_DIR, REPO_ROOT } from './chart.js'
 import { dockerignoreMatcher, envOf, execForm, parseDockerfile, stagesOf } from './dockerfile.js'
 
@@ -100,10 +100,14 @@ test('.dockerignore keeps node_modules, build output and git out, and everything
   }
 })
 
-test('the image command refuses to listen on 0.0.0.0 without authentication (secure default)', async () => {
-  const env = { PATH: process.env.PATH ?? '', ...imageEnv, SIAR_CONFIG: join(REPO_ROOT, 'deploy/docker/siar.yaml') }
-  const proc = spawnTracked(entrypoint[0] === 'node' ? process.execPath : entrypoint[0]!, entrypoint.slice(1), { env, cwd: REPO_ROOT })
-  const code = await proc.exited
+test('the image command refuses to listen on 0.0.0.0 without authentication (secure default)', async (t) => {
+  const env = {
+    PATH: process.env.PATH ?? '', ...imageEnv, SIAR_CONFIG: join(REPO_ROOT, 'deploy/docker/siar.yaml'),
+    SIAR_PORT: String(await getFreePort()), SIAR_WS_PORT: String(await getFreePort()), SIAR_HTTP_PORT: String(await getFreePort())
+  }
+  const proc = spawnTracked(process.execPath, entrypoint.slice(1), { env, cwd: REPO_ROOT })
+  t.after(() => proc.stop('SIGKILL'))
+  const code = await withTimeout(proc.exited, 'the broker to refuse and exit')
   assert.equal(code, 1)
   assert.match(proc.output(), /refusing to listen on 0\.0\.0\.0 with no authentication/)
 })
