@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { basename, join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
@@ -9,26 +9,17 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 export const CHART_DIR = join(REPO_ROOT, 'deploy', 'helm', 'siar')
 export const CI_VALUES_DIR = join(CHART_DIR, 'ci')
 
-/** Files the chart reuses from the observability work (issue 4). */
+/** Files the chart reuses from the observability work (issue 4): symlinks in the chart. */
 export const SHARED_FILES = [
   { chart: 'files/siar-alerts.yaml', source: 'deploy/prometheus/siar-alerts.yaml' },
   { chart: 'files/siar-overview.json', source: 'deploy/grafana/siar-overview.json' }
 ] as const
 
-export function sharedFilesPresent (): boolean {
-  return SHARED_FILES.every((f) => existsSync(join(REPO_ROOT, f.source)) && existsSync(join(CHART_DIR, f.chart)))
-}
-
 export interface OptionGroup { name: string, files: string[] }
 
-/**
- * The defaults plus one values file per option group. The ServiceMonitor group
- * renders the reused dashboard and alerts, so it is left out while those
- * files are not in the repository yet.
- */
-export function optionGroups (opts: { all?: boolean } = {}): OptionGroup[] {
-  const groups = [{ name: 'default values', files: [] as string[] }, ...ciValuesFiles().map((f) => ({ name: basename(f), files: [f] }))]
-  return opts.all === true || sharedFilesPresent() ? groups : groups.filter((g) => !g.name.startsWith('service-monitor'))
+/** The defaults plus one values file per option group. */
+export function optionGroups (): OptionGroup[] {
+  return [{ name: 'default values', files: [] }, ...ciValuesFiles().map((f) => ({ name: basename(f), files: [f] }))]
 }
 
 /** The values file of each option group the chart is rendered with in CI. */

@@ -1,16 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runHelm } from './helm-binary.js'
-import { CHART_DIR, optionGroups, renderChart, sharedFilesPresent } from './chart.js'
+import { CHART_DIR, optionGroups, renderChart } from './chart.js'
 import { validateManifest } from './k8s-schemas.js'
 
 // Each option group of the chart (deploy/helm/siar/ci/*.yaml) plus the defaults.
-const groups = optionGroups({ all: true })
-
-/** The ServiceMonitor group also renders the reused dashboard and alerts. */
-function needsSharedFiles (name: string): boolean {
-  return name.startsWith('service-monitor') && !sharedFilesPresent()
-}
+const groups = optionGroups()
 
 test('the chart has a values file for each option group', () => {
   const names = groups.map((g) => g.name)
@@ -20,8 +15,7 @@ test('the chart has a values file for each option group', () => {
 })
 
 for (const group of groups) {
-  test(`helm lint --strict: ${group.name}`, async (t) => {
-    if (needsSharedFiles(group.name)) return t.skip('deploy/prometheus/siar-alerts.yaml or deploy/grafana/siar-overview.json not there yet')
+  test(`helm lint --strict: ${group.name}`, async () => {
     const args = ['lint', '--strict', CHART_DIR, ...group.files.flatMap((f) => ['--values', f])]
     const r = await runHelm(args)
     assert.equal(r.code, 0, `helm ${args.join(' ')}\n${r.stdout}\n${r.stderr}`)
@@ -29,8 +23,7 @@ for (const group of groups) {
     assert.doesNotMatch(r.stdout, /\[(WARNING|ERROR)\]/)
   })
 
-  test(`helm template renders manifests valid against the Kubernetes schemas: ${group.name}`, async (t) => {
-    if (needsSharedFiles(group.name)) return t.skip('deploy/prometheus/siar-alerts.yaml or deploy/grafana/siar-overview.json not there yet')
+  test(`helm template renders manifests valid against the Kubernetes schemas: ${group.name}`, async () => {
     const rendered = await renderChart({ valuesFiles: group.files })
     assert.ok(rendered.objects.length >= 5, `only ${rendered.objects.length} objects rendered`)
     for (const obj of rendered.objects) {
