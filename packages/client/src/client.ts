@@ -1,12 +1,13 @@
 import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant, MqttClient } from 'mqtt'
 import { backoffDelayMs, type ResolvedReconnectOptions } from './backoff.js'
 import { encodeWith, type Codec } from './codec.js'
-import { ClientErrorCodes, MqttClientError, describeReasonCode } from './errors.js'
+import { ClientErrorCodes, MqttClientError, describeReasonCode, wrapCallError } from './errors.js'
 import { Emitter, type ClientEvents } from './events.js'
 import { toMessage, type DecodedMessage, type Message, type PublishProperties, type QoS } from './message.js'
 import { OfflineBuffer, type OfflineBufferOptions } from './offline-buffer.js'
 import { Requester, serve, type RequestOptions, type ServeOptions, type ServeHandler, type Service } from './request-reply.js'
 import { Subscription, type SubscriptionHost } from './subscription.js'
+import { SubscriptionRegistry, subscribeChecked } from './subscription-registry.js'
 import { isTopicPattern, type TopicParams, type TopicPattern } from './topic-pattern.js'
 
 export interface PublishOptions {
@@ -59,9 +60,7 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
   readonly where: string
   readonly #setup: ClientSetup
   readonly #listeners = new Set<MessageListener>()
-  readonly #subscriptions = new Set<Subscription<any, any>>()
-  /** filter → how many open subscriptions use it, and its SUBSCRIBE options (for re-subscribing). */
-  readonly #filters = new Map<string, { count: number, options: IClientSubscribeOptions, granted: boolean }>()
+  readonly #subscriptions = new SubscriptionRegistry()
   readonly #buffer: OfflineBuffer<Pending>
   #state: 'connected' | 'offline' | 'resuming' | 'closed' = 'connected'
   #attempt = 0
@@ -78,7 +77,7 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     this.#buffer = new OfflineBuffer(setup.offlineBuffer)
     raw.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
       const message = toMessage(topic, payload, packet)
-      for (const sub of this.#subscriptions) sub.offer(message)
+      this.#subscriptions.offer(message)
       for (const listener of this.#listeners) {
         try { listener(message) } catch (err) { this.reportError(err as Error) }
       }
@@ -156,12 +155,8 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     if (options.retainAsPublished !== undefined) mqttOptions.rap = options.retainAsPublished
     if (options.retainHandling !== undefined) mqttOptions.rh = options.retainHandling
     if (options.properties) mqttOptions.properties = options.properties
-    for (const f of filters) {
-      const entry = this.#filters.get(f)
-      this.#filters.set(f, { count: (entry?.count ?? 0) + 1, options: mqttOptions, granted: entry?.granted ?? false })
-    }
     const sub = new Subscription(this, { filters, mqttOptions, codec: options.codec, pattern, bufferSize: options.bufferSize })
-    this.#subscriptions.add(sub)
+    this.#subscriptions.add(sub, mqttOptions)
     return sub
   }
 
@@ -169,44 +164,14 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
   async grant (filters: string[], options: IClientSubscribeOptions): Promise<ISubscriptionGrant[]> {
     if (this.#state === 'closed') throw this.#closedError(`subscribe to ${filters.join(', ')}`)
     if (this.#state !== 'connected') await this.next('reconnect')
-    const granted = await this.#subscribeChecked(filters, options)
-    for (const f of filters) {
-      const entry = this.#filters.get(f)
-      if (entry) entry.granted = true
-    }
-    return granted
-  }
-
-  /** SUBSCRIBE and turn a refusal (reason code >= 0x80 [MQTT-3.9.3]) into an error. */
-  async #subscribeChecked (filters: string[], options: IClientSubscribeOptions): Promise<ISubscriptionGrant[]> {
-    let granted: ISubscriptionGrant[]
-    try {
-      granted = await this.raw.subscribeAsync(filters, options)
-    } catch (err) {
-      throw wrapCallError(err, `subscribe to ${filters.join(', ')}`, ClientErrorCodes.SUBSCRIBE_REFUSED)
-    }
-    const refused = granted.filter((g) => g.qos >= 0x80)
-    if (refused.length > 0) {
-      const first = refused[0] as ISubscriptionGrant
-      throw new MqttClientError(ClientErrorCodes.SUBSCRIBE_REFUSED,
-        `broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}: ${describeReasonCode(first.qos)}`,
-        { reasonCode: first.qos })
-    }
+    const granted = await subscribeChecked(this.raw, filters, options)
+    this.#subscriptions.markGranted(filters)
     return granted
   }
 
   /** @internal SubscriptionHost: UNSUBSCRIBE the filters no other open subscription uses. */
   async release (sub: Subscription<any, any>): Promise<void> {
-    this.#subscriptions.delete(sub)
-    const unused: string[] = []
-    for (const f of sub.filters) {
-      const entry = this.#filters.get(f)
-      if (!entry) continue
-      if (--entry.count <= 0) {
-        this.#filters.delete(f)
-        unused.push(f)
-      }
-    }
+    const unused = this.#subscriptions.remove(sub)
     if (unused.length === 0 || !this.connected) return
     await this.raw.unsubscribeAsync(unused).catch(() => {})
   }
@@ -277,17 +242,7 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     this.#state = 'resuming'
     this.#attempt = 0
     // The broker kept our subscriptions only if it kept the session [MQTT-3.2.2-2].
-    // Filters not yet granted are being subscribed by their own grant() call.
-    if (!connack.sessionPresent) {
-      const again = [...this.#filters].filter(([, e]) => e.granted)
-      await Promise.all(again.map(async ([filter, e]) => {
-        try {
-          await this.#subscribeChecked([filter], e.options)
-        } catch (err) {
-          for (const sub of this.#subscriptions) if (sub.filters.includes(filter)) sub.fail(err as Error)
-        }
-      }))
-    }
+    if (!connack.sessionPresent) await this.#subscriptions.resubscribe(this.raw)
     if (this.#state !== 'resuming') return
     // Publish the whole backlog before any new publish can go out: new ones are
     // still buffered until #state flips, so the order is the order of the calls.
@@ -301,27 +256,11 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     if (this.#timer) clearTimeout(this.#timer)
     this.#requester?.close(error)
     for (const p of this.#buffer.drain()) p.reject(error ?? this.#closedError(`publish to ${p.topic}`))
-    for (const sub of this.#subscriptions) {
-      if (error) sub.fail(error)
-      else sub.finish()
-    }
-    this.#subscriptions.clear()
+    this.#subscriptions.closeAll(error)
     this.emit('close', error ? { error } : {})
   }
 
   #closedError (what: string): MqttClientError {
     return new MqttClientError(ClientErrorCodes.CLOSED, `${what} failed: the connection to ${this.where} is closed`)
   }
-}
-
-function wrapCallError (err: unknown, what: string, code: MqttClientError['code']): MqttClientError {
-  if (err instanceof MqttClientError) return err
-  const e = err as Error & { code?: number | string }
-  if (typeof e.code === 'number') {
-    return new MqttClientError(code, `${what} failed: ${describeReasonCode(e.code)}`, { cause: err, reasonCode: e.code })
-  }
-  if (/client disconnecting|connection closed/i.test(e.message)) {
-    return new MqttClientError(ClientErrorCodes.CLOSED, `${what} failed: the connection is closed`, { cause: err })
-  }
-  return new MqttClientError(code, `${what} failed: ${e.message}`, { cause: err })
 }

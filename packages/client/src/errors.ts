@@ -84,3 +84,16 @@ export function describeReasonCode (code: number, protocolVersion = 5): string {
   const text = REASON_TEXT[code] ?? 'error'
   return `${text} (0x${code.toString(16).padStart(2, '0')})`
 }
+
+/** An mqtt.js call failure as a MqttClientError saying what failed (and the reason code, if any). */
+export function wrapCallError (err: unknown, what: string, code: MqttClientError['code']): MqttClientError {
+  if (err instanceof MqttClientError) return err
+  const e = err as Error & { code?: number | string }
+  if (typeof e.code === 'number') {
+    return new MqttClientError(code, `${what} failed: ${describeReasonCode(e.code)}`, { cause: err, reasonCode: e.code })
+  }
+  if (/client disconnecting|connection closed/i.test(e.message)) {
+    return new MqttClientError(ClientErrorCodes.CLOSED, `${what} failed: the connection is closed`, { cause: err })
+  }
+  return new MqttClientError(code, `${what} failed: ${e.message}`, { cause: err })
+}
