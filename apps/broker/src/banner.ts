@@ -1,6 +1,6 @@
 import type { Broker } from '@siar/core'
 
-const LABELS: Record<string, string> = { mqtt: 'MQTT     ', ws: 'WebSocket', http: 'HTTP     ' }
+const LABELS: Record<string, string> = { mqtt: 'MQTT     ', ws: 'WebSocket', http: 'HTTP     ', mqtts: 'MQTT+TLS ', wss: 'WSS      ' }
 
 /** The one short banner a person sees on start: version, mode, where to connect. */
 export function formatBanner (broker: Broker): string {
@@ -11,7 +11,11 @@ export function formatBanner (broker: Broker): string {
     lines.push(`  ${LABELS[l.kind] ?? l.kind}  ${l.url}${extra}`)
   }
   if (broker.listeners.length === 0) lines.push('  no listeners enabled')
-  const anonymous = broker.options.allowAnonymous ? 'anonymous clients allowed' : 'anonymous clients allowed on loopback only'
+  const { auth, allowAnonymous } = broker.options
+  // Mirrors the policy in core's access control: a password file turns anonymous off.
+  const anonymous = allowAnonymous
+    ? 'anonymous clients allowed'
+    : auth.passwordFile !== undefined ? 'password required' : 'anonymous clients allowed on loopback only'
   lines.push(`  ${anonymous}; stop with Ctrl+C`)
   return lines.join('\n') + '\n'
 }

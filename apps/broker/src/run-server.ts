@@ -12,7 +12,7 @@ export interface RunServerInput {
   configFile?: string
   stdout?: NodeJS.WritableStream & { isTTY?: boolean }
   stderr?: NodeJS.WritableStream & { isTTY?: boolean }
-  /** Install SIGINT/SIGTERM handlers that stop the broker and exit (default true). */
+  /** Install SIGINT/SIGTERM handlers that stop the broker and exit, and SIGHUP to reload (default true). */
   handleSignals?: boolean
 }
 
@@ -87,6 +87,14 @@ export async function runServer (input: RunServerInput = {}): Promise<RunningSer
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    // SIGHUP re-reads password file, ACL file and TLS certificates (like Mosquitto);
+    // connected clients stay, and a file that fails to load keeps the old one.
+    const onHangup = (): void => {
+      logger.info('SIGHUP: reloading password file, ACL file and TLS certificates')
+      void broker.reload()
+    }
+    process.on('SIGHUP', onHangup)
+    void stopped.then(() => process.off('SIGHUP', onHangup))
   }
   return { broker, options, stopped, stop }
 }
