@@ -1,4 +1,4 @@
-import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant, MqttClient } from 'mqtt'
+import type { IClientSubscribeOptions, IConnackPacket, IDisconnectPacket, IPublishPacket, ISubscriptionGrant, MqttClient } from 'mqtt'
 import { backoffDelayMs, type ResolvedReconnectOptions } from './backoff.js'
 import { encodeWith, type Codec } from './codec.js'
 import { ClientErrorCodes, MqttClientError, describeReasonCode, wrapCallError } from './errors.js'
@@ -85,6 +85,10 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     // Keep a listener so an 'error' event never becomes an uncaught exception;
     // the error is reported through 'offline'/'close' instead.
     raw.on('error', (err) => { this.#lastError = err })
+    // A v5 broker says why it closes the connection [MQTT-3.14.2.1]; keep it for the 'close' error.
+    raw.on('disconnect', (packet: IDisconnectPacket) => {
+      this.#lastError = new Error(`the broker sent DISCONNECT: ${describeReasonCode(packet.reasonCode ?? 0)}`)
+    })
     raw.on('close', () => { this.#onClose() })
     raw.on('connect', (connack: IConnackPacket) => { void this.#onReconnect(connack) })
   }
@@ -163,10 +167,18 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
   /** @internal SubscriptionHost: send SUBSCRIBE (after reconnecting, if offline). */
   async grant (filters: string[], options: IClientSubscribeOptions): Promise<ISubscriptionGrant[]> {
     if (this.#state === 'closed') throw this.#closedError(`subscribe to ${filters.join(', ')}`)
-    if (this.#state !== 'connected') await this.next('reconnect')
+    if (this.#state !== 'connected') await this.#whenBack(`subscribe to ${filters.join(', ')}`)
     const granted = await subscribeChecked(this.raw, filters, options)
     this.#subscriptions.markGranted(filters)
     return granted
+  }
+
+  /** Resolves on the next reconnect; rejects if the client closes first. */
+  #whenBack (what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const offBack = this.once('reconnect', () => { offClose(); resolve() })
+      const offClose = this.once('close', ({ error }) => { offBack(); reject(error ?? this.#closedError(what)) })
+    })
   }
 
   /** @internal SubscriptionHost: UNSUBSCRIBE the filters no other open subscription uses. */

@@ -37,6 +37,7 @@ export class MqttClientError extends Error {
 }
 
 const REASON_TEXT: Record<number, string> = {
+  0x00: 'normal disconnection',
   0x80: 'unspecified error',
   0x81: 'malformed packet',
   0x82: 'protocol error',

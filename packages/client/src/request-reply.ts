@@ -140,7 +140,7 @@ export function serve (client: SiarClient, target: string | TopicPattern, handle
       await client.publish(responseTopic, '', {
         qos,
         properties: { ...(correlationData ? { correlationData } : {}), userProperties: { [ERROR_USER_PROPERTY]: err.message } }
-      }).catch((e: Error) => { client.reportError(e) })
+      }).catch(() => { /* connection gone: the requester times out, which says as much */ })
     })
   })
   return { ready: sub.ready, close: async () => { await sub.close() } }

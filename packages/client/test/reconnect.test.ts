@@ -42,6 +42,8 @@ for (const backend of BACKENDS) {
       await withTimeout(offline, "'offline' event")
       assert.equal(c.connected, false)
 
+      // A subscription made while offline is sent once the client is back.
+      const late = c.subscribe('late/+', { qos: 1, codec: codecs.text })
       const pending = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'].map((m) => c.publish('rc/x', m, { qos: 1 }))
       const settled = Promise.allSettled(pending)
       // 5 held, 2 rejected at once with a clear error.
@@ -75,6 +77,12 @@ for (const backend of BACKENDS) {
       await withTimeout(collecting, 'the flushed messages')
       assert.deepEqual(received, ['m1', 'm2', 'm3', 'm4', 'm5', 'after'])
       assert.equal(c.buffered, 0)
+      await withTimeout(late.ready, 'the late subscription')
+      await c.publish('late/1', 'hi', { qos: 1 })
+      for await (const m of late) {
+        assert.equal(m.value, 'hi')
+        break
+      }
     })
 
     test('with reconnect off, a lost connection ends the loop with a clear error and a close event', async () => {
@@ -89,9 +97,24 @@ for (const backend of BACKENDS) {
       const { error } = await withTimeout(closed, "'close' event")
       assert.equal(error?.code, ClientErrorCodes.CLOSED)
       assert.match(error?.message ?? '', /^connection to 127\.0\.0\.1:\d+ lost/)
+      // siar tells v5 clients why it closes (DISCONNECT 0x8B); the error carries that.
+      if (backend.name === 'siar') assert.match(error?.message ?? '', /lost: the broker sent DISCONNECT: server shutting down \(0x8b\)$/)
       const loopError = await withTimeout(loop, 'the loop to end') as MqttClientError
       assert.equal(loopError?.code, ClientErrorCodes.CLOSED)
       await assert.rejects(c.publish('off/x', 'y'), (err: MqttClientError) => err.code === ClientErrorCodes.CLOSED && /the connection to 127\.0\.0\.1:\d+ is closed/.test(err.message))
+      await broker.start()
+    })
+
+    test('a subscription made while reconnecting rejects when the client closes instead', async () => {
+      const c = await connect(broker.url, { reconnect: { initialDelayMs: 50, maxDelayMs: 50 } })
+      const offline = c.next('offline')
+      await broker.stop()
+      await withTimeout(offline, "'offline' event")
+      const sub = c.subscribe('never/#')
+      const ready = sub.ready.then(() => null, (err: MqttClientError) => err)
+      await c.end(true)
+      const err = await withTimeout(ready, 'ready to settle')
+      assert.equal(err?.code, ClientErrorCodes.CLOSED)
       await broker.start()
     })
 
