@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { VERSION } from '@siar/core'
 import { foldPropertyFlags } from './mosquitto-args.js'
 import { ExitCodes, printError, processIo, type Io } from './output.js'
+import { passwdCommand } from './commands/passwd.js'
 import { pubCommand } from './commands/pub.js'
 import { startCommand } from './commands/start.js'
 import { subCommand } from './commands/sub.js'
@@ -23,12 +24,13 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
       writeErr: (s) => io.stderr.write(s)
     })
     .showHelpAfterError('(add --help for usage)')
-  for (const make of [startCommand, pubCommand, subCommand]) {
+  for (const make of [startCommand, pubCommand, subCommand, passwdCommand]) {
     program.addCommand(make(io, done).exitOverride())
   }
 
   try {
-    await program.parseAsync(foldPropertyFlags(argv), { from: 'user' })
+    // passwd's -D means delete (as in mosquitto_passwd), not a v5 property.
+    await program.parseAsync(argv[0] === 'passwd' ? argv : foldPropertyFlags(argv), { from: 'user' })
     if (argv.length === 0) {
       program.outputHelp()
       return ExitCodes.USAGE
