@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { VERSION } from '@siar/core'
 import { foldPropertyFlags } from './mosquitto-args.js'
 import { ExitCodes, printError, processIo, type Io } from './output.js'
+import { benchCommand } from './commands/bench.js'
 import { passwdCommand } from './commands/passwd.js'
 import { pubCommand } from './commands/pub.js'
 import { startCommand } from './commands/start.js'
@@ -24,7 +25,7 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
       writeErr: (s) => io.stderr.write(s)
     })
     .showHelpAfterError('(add --help for usage)')
-  for (const make of [startCommand, pubCommand, subCommand, passwdCommand]) {
+  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand]) {
     program.addCommand(make(io, done).exitOverride())
   }
 
