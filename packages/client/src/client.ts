@@ -230,7 +230,7 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
     const code = (error as { code?: unknown } | undefined)?.code
     const fatal = typeof code === 'number' && FATAL_CONNACK.has(code)
     if (policy === null || fatal || this.#attempt >= policy.maxAttempts) {
-      const why = error ? `: ${error.message}` : ''
+      const why = typeof code === 'number' ? `: the broker refused the reconnect: ${describeReasonCode(code, this.protocolVersion)}` : error ? `: ${error.message}` : ''
       const gaveUp = policy !== null && !fatal ? ` (gave up after ${this.#attempt} reconnect attempts)` : ''
       this.#close(new MqttClientError(ClientErrorCodes.CLOSED, `connection to ${this.where} lost${why}${gaveUp}`, { cause: error }))
       this.raw.end(true)

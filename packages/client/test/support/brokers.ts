@@ -42,10 +42,9 @@ export async function startMosquittoBackend (): Promise<Backend> {
     if (proc) return
     const p = spawnTracked('mosquitto', ['-p', String(port)])
     proc = p
-    await waitFor(async () => {
-      if (p.child.exitCode !== null) throw new Error(`mosquitto exited: ${p.output()}`)
-      return await canConnect(port)
-    }, `mosquitto on port ${port}`, 10_000, 25)
+    // waitFor retries on a throw, so report an early exit as a value and throw after.
+    const state = await waitFor(async () => p.child.exitCode !== null ? 'exited' : await canConnect(port) && 'up', `mosquitto on port ${port}`, 10_000, 25)
+    if (state === 'exited') throw new Error(`mosquitto exited: ${p.output()}`)
   }
   const stop = async (): Promise<void> => {
     const p = proc
