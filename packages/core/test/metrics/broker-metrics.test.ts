@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectMqtt, MessageCollector, startTestBroker, waitFor } from '@siar/testing'
+import mqttPacket from 'mqtt-packet'
+import { connectMqtt, MessageCollector, nextEvent, startTestBroker, waitFor } from '@siar/testing'
 import { delta, scrape, value, type Samples } from './scrape.js'
 
 const closed = (reason: string): string => `siar_connections_closed_total{reason="${reason}"}`
@@ -80,6 +81,43 @@ test('connections: accepted by transport, closed by reason', async (t) => {
   assert.equal(delta(before, after, 'siar_connections_accepted_total{transport="ws"}'), 1)
   assert.equal(delta(before, after, closed('client_disconnect')), 1)
   assert.equal(delta(before, after, closed('connection_lost')), 2)
+})
+
+test('a client id taken over by a new connection is closed as taken_over', async (t) => {
+  const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
+  t.after(() => b.close())
+  const before = await scrape(b.httpUrl)
+  const first = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
+  const firstClosed = nextEvent(first, 'close')
+  const second = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
+  t.after(() => second.endAsync())
+  await firstClosed
+  const after = await scrapeUntil(b.httpUrl, (s) => delta(before, s, closed('taken_over')) === 1, 'one taken_over close')
+  assert.equal(value(after, 'siar_clients_connected'), 1)
+  assert.equal(delta(before, after, closed('connection_lost')), 0)
+})
+
+test('QoS 1 messages a subscriber has not acknowledged are in flight until it goes away', async (t) => {
+  const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
+  t.after(() => b.close())
+  // A hand-made client that never sends PUBACK.
+  const socket = netConnect(b.port, '127.0.0.1')
+  t.after(() => socket.destroy())
+  const parser = mqttPacket.parser({ protocolVersion: 4 })
+  const packets: string[] = []
+  parser.on('packet', (p) => packets.push(p.cmd))
+  socket.on('data', (d) => parser.parse(d))
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'no-acks', keepalive: 0 }))
+  socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'f/#', qos: 1 }] }))
+  await waitFor(() => packets.includes('suback'), 'SUBACK')
+
+  const pub = await connectMqtt(b.mqttUrl)
+  t.after(() => pub.endAsync())
+  for (let i = 0; i < 4; i++) await pub.publishAsync('f/x', `unacked ${i}`, { qos: 1 })
+  await waitFor(() => packets.filter((c) => c === 'publish').length === 4, '4 PUBLISH at the silent client')
+  assert.equal(value(await scrape(b.httpUrl), 'siar_inflight_messages'), 4)
+  socket.destroy()
+  await scrapeUntil(b.httpUrl, (s) => value(s, 'siar_inflight_messages') === 0, 'in-flight back to 0 after the close')
 })
 
 test('an offline session past limits.maxQueuedMessages: queue_full drops, queued gauge, then delivery on resume', async (t) => {
