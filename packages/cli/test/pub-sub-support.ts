@@ -8,6 +8,7 @@ export interface Run {
   /** Resolves once stderr (or stdout) contains `text`. */
   waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>
   kill: () => void
+  signal: (sig: NodeJS.Signals) => void
 }
 
 /** Start a command (the built `siar` CLI by default) with a bounded lifetime. */
@@ -37,7 +38,8 @@ export function start (command: string, args: string[], opts: { stdin?: string |
         return typeof text === 'string' ? all.includes(text) : text.test(all)
       }, `${JSON.stringify(String(text))} from ${command} ${args.join(' ')}`, timeoutMs)
     },
-    kill: () => { if (child.exitCode === null) child.kill('SIGTERM') }
+    kill: () => { if (child.exitCode === null) child.kill('SIGTERM') },
+    signal: (sig) => { if (child.exitCode === null) child.kill(sig) }
   }
 }
 

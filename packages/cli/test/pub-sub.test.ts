@@ -110,20 +110,3 @@ for (const backend of BACKENDS) {
     })
   })
 }
-
-test('connection refused: one line on stderr and a non-zero exit, for pub and sub', async () => {
-  const backend = await BACKENDS[1].start()
-  await backend.close()
-  for (const cmd of [['pub', '-m', 'x'], ['sub']]) {
-    const r = await run([...cmd, '-h', '127.0.0.1', '-p', String(backend.port), '-t', 'a'])
-    assert.equal(r.code, 1)
-    assert.equal(r.stderr, `siar: ECONNREFUSED 127.0.0.1:${backend.port}: nothing is listening there (is the broker running? right port?)\n`)
-    assert.equal(r.stdout, '')
-  }
-})
-
-test('usage errors exit 2 with one line', async () => {
-  const r = await run(['pub', '-t', 'a'])
-  assert.equal(r.code, 2)
-  assert.equal(r.stderr, 'siar: no message: give one of -m TEXT, -n, -f FILE, -l or -s\n')
-})

@@ -126,16 +126,17 @@ function waitForConnack (raw: MqttClient, where: string, timeoutMs: number, prot
       }
     }
     const onConnect = (): void => finish()
-    const onError = (err: Error & { code?: string | number }): void => finish(toConnectError(err, where, protocolVersion))
+    const onError = (err: Error & { code?: string | number }): void => finish(toConnectError(err, where, protocolVersion, timeoutMs))
     const onClose = (): void => finish(new MqttClientError(ClientErrorCodes.NETWORK, `connection to ${where} closed before the broker accepted it`))
-    const timer = setTimeout(() => finish(new MqttClientError(ClientErrorCodes.CONNECT_TIMEOUT, `no answer from ${where} within ${timeoutMs} ms (is it an MQTT broker? is a firewall dropping packets?)`)), timeoutMs)
+    const timer = setTimeout(() => finish(connectTimeout(where, timeoutMs)), timeoutMs)
     raw.once('connect', onConnect)
     raw.once('error', onError)
     raw.once('close', onClose)
   })
 }
 
-function toConnectError (err: Error & { code?: string | number }, where: string, protocolVersion: number): MqttClientError {
+function toConnectError (err: Error & { code?: string | number }, where: string, protocolVersion: number, timeoutMs: number): MqttClientError {
+  if (/connack timeout/i.test(err.message)) return connectTimeout(where, timeoutMs)
   if (typeof err.code === 'number') {
     return new MqttClientError(ClientErrorCodes.CONNACK_REFUSED, `broker ${where} refused the connection: ${describeReasonCode(err.code, protocolVersion)}`, { cause: err, reasonCode: err.code })
   }
@@ -146,4 +147,9 @@ function toConnectError (err: Error & { code?: string | number }, where: string,
     return new MqttClientError(ClientErrorCodes.NETWORK, `${err.code} ${where}: cannot resolve the host name`, { cause: err })
   }
   return new MqttClientError(ClientErrorCodes.NETWORK, `cannot connect to ${where}: ${err.code ? `${err.code} ` : ''}${err.message}`, { cause: err })
+}
+
+/** mqtt.js' own CONNACK timer and ours run for the same time; either way the user sees this. */
+function connectTimeout (where: string, timeoutMs: number): MqttClientError {
+  return new MqttClientError(ClientErrorCodes.CONNECT_TIMEOUT, `no answer from ${where} within ${timeoutMs} ms (is it an MQTT broker? is a firewall dropping packets?)`)
 }
