@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqttPacket from 'mqtt-packet'
-import { connectMqtt, MessageCollector, nextEvent, startTestBroker, waitFor } from '@siar/testing'
+import { connectMqtt, MessageCollector, startTestBroker, waitFor } from '@siar/testing'
 import { delta, scrape, value, type Samples } from './scrape.js'
 
 const closed = (reason: string): string => `siar_connections_closed_total{reason="${reason}"}`
@@ -88,7 +88,7 @@ test('a client id taken over by a new connection is closed as taken_over', async
   t.after(() => b.close())
   const before = await scrape(b.httpUrl)
   const first = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
-  const firstClosed = nextEvent(first, 'close')
+  const firstClosed = new Promise((resolve) => first.once('close', resolve))
   const second = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
   t.after(() => second.endAsync())
   await firstClosed
