@@ -2,6 +2,7 @@ import { aedesMqttPacket, type WriteToStream } from './aedes-mqtt-packet.js'
 import { exceedsMaximumPacketSize } from './max-packet-size.js'
 import { admitInflight, createReceiveMaximum, type ReceiveMaximumState } from './receive-maximum.js'
 import { applyServerTopicAlias } from './server-topic-alias.js'
+import { confirmSessionExpiry } from './connack-session-expiry.js'
 
 /**
  * The one choke point for PUBLISH packets leaving siar toward a v5 client.
@@ -39,6 +40,8 @@ export interface OutboundState {
 }
 
 export const OUTBOUND = Symbol.for('siar.aedes-fixes.outbound')
+/** Set on every v5 client of a siar broker: the writer is process-wide, other aedes instances keep their behaviour. */
+export const SIAR_V5_CLIENT = Symbol.for('siar.aedes-fixes.v5-client')
 const RECEIVE_MAXIMUM_UNLIMITED = 65535
 const WRITE_OPTS_V5 = Object.freeze({ protocolVersion: 5 })
 
@@ -50,7 +53,10 @@ export function installOutboundInterceptor (): void {
   const write = aedesMqttPacket.writeToStream
   originalWrite = write
   const siarWriteToStream: WriteToStream = function siarWriteToStream (packet, stream, opts) {
-    if (packet.cmd !== 'publish') return write(packet, stream, opts)
+    if (packet.cmd !== 'publish') {
+      if (packet.cmd === 'connack' && stream.client?.[SIAR_V5_CLIENT] === true) confirmSessionExpiry(packet, stream.client)
+      return write(packet, stream, opts)
+    }
     const state: OutboundState | undefined = stream.client?.[OUTBOUND]
     if (state === undefined) return write(packet, stream, opts)
     return writePublish(state, packet)
@@ -78,6 +84,7 @@ function writePublish (state: OutboundState, packet: any): boolean {
  */
 export function attachOutboundState (client: any, connect: any, opts: OutboundOptions): void {
   if (connect.protocolVersion !== 5 || originalWrite === null) return
+  client[SIAR_V5_CLIENT] = true
   const props = connect.properties ?? {}
   const maxPacketSize: number = props.maximumPacketSize ?? 0
   const receiveMaximum: number = props.receiveMaximum ?? RECEIVE_MAXIMUM_UNLIMITED
