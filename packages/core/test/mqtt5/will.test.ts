@@ -62,7 +62,7 @@ test('Will Delay Interval: the will is published after the delay', async (t) => 
   const waited = Date.now() - droppedAt
   assert.ok(waited >= 1900, `published after ${waited} ms, the delay is 2 s`)
   assert.equal(will.payload, 'delayed left')
-  assert.equal(will.packet.properties?.willDelayInterval, undefined)
+  assert.equal((will.packet.properties as Record<string, unknown> | undefined)?.willDelayInterval, undefined)
 })
 
 test('reconnecting within the Will Delay Interval cancels the will', async (t) => {
