@@ -88,7 +88,7 @@ test('a client id taken over by a new connection is closed as taken_over', async
   t.after(() => b.close())
   const before = await scrape(b.httpUrl)
   const first = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
-  const firstClosed = new Promise((resolve) => first.once('close', resolve))
+  const firstClosed = new Promise<void>((resolve) => { first.once('close', () => resolve()) })
   const second = await connectMqtt(b.mqttUrl, { clientId: 'same-id' })
   t.after(() => second.endAsync())
   await firstClosed
