@@ -204,7 +204,7 @@ export class SiarClient extends Emitter<ClientEvents> implements SubscriptionHos
   request<R = Buffer> (topic: string, payload: string | Uint8Array, options?: RequestOptions<unknown, R>): Promise<DecodedMessage<R>>
   request<Q, R = Buffer> (topic: string, value: Q, options: RequestOptions<Q, R> & { codec: Codec<Q> }): Promise<DecodedMessage<R>>
   async request (topic: string, value: unknown, options: RequestOptions<any, any> = {}): Promise<DecodedMessage<any>> {
-    this.#requester ??= new Requester(this, `${this.#setup.inboxPrefix}/${this.raw.options.clientId ?? 'client'}`)
+    this.#requester ??= new Requester(this, this.#setup.inboxPrefix)
     return await this.#requester.request(topic, value, options)
   }
 

@@ -164,8 +164,14 @@ for (const backend of BACKENDS) {
         return { op: req.params.op, result: req.params.op === 'add' ? a + b : a * b }
       }, { codec: codecs.json(), responseCodec: codecs.json() })
       await service.ready
+      const wire: Array<Message['properties']> = []
+      server.onMessage((m) => wire.push(m.properties))
       const reply = await caller.request(add.build({ op: 'add' }), { a: 2, b: 3 }, { codec: codecs.json(), responseCodec: codecs.json(), timeoutMs: 5000 })
       assert.deepEqual(reply.value, { op: 'add', result: 5 })
+      // On the wire: a Response Topic in this client's inbox and 16 bytes of Correlation Data [MQTT-4.10].
+      assert.match(wire[0]?.responseTopic ?? '', /^_inbox\/[0-9a-f]{16}$/)
+      assert.equal(wire[0]?.correlationData?.length, 16)
+      assert.equal(reply.properties?.correlationData?.toString('hex'), wire[0]?.correlationData?.toString('hex'))
       const [r1, r2] = await Promise.all([
         caller.request('calc/mul', '{"a":4,"b":5}', { responseCodec: codecs.json<{ result: number }>() }),
         caller.request('calc/add', '{"a":4,"b":5}', { responseCodec: codecs.json<{ result: number }>() })
