@@ -1,0 +1,82 @@
+// The brokers compare.mjs measures. Adding one is one entry: a name and a
+// start(port) that resolves to { pids, stop } once it accepts MQTT on 127.0.0.1:port.
+// `pids` are the processes whose memory and CPU count as the broker's.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const SIAR = join(root, 'packages/cli/bin/siar.js')
+
+export const TARGETS = [
+  {
+    name: 'siar (single node)',
+    start: async (port) => spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), '--ws-port', String(await freePort()), '--http-port', String(await freePort())], port, { SIAR_LOG_LEVEL: 'warn' })
+  },
+  {
+    name: 'plain aedes (in memory)',
+    baseline: true,
+    start: (port) => spawnBroker(process.execPath, [join(root, 'scripts/bench/aedes-plain.mjs'), String(port)], port)
+  },
+  {
+    name: 'Mosquitto (Debian)',
+    start: (port) => {
+      const dir = mkdtempSync(join(tmpdir(), 'siar-bench-mosquitto-'))
+      const conf = join(dir, 'mosquitto.conf')
+      writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`)
+      return spawnBroker('mosquitto', ['-c', conf], port)
+    }
+  }
+  // Slots for the Redis backplane (issue 7, part 2), filled in once it lands:
+  // { name: 'siar + Redis (1 node)', start: async (port) => { const redis = …; return spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), …redis flags], port) } },
+  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis; publishers on one node, subscribers on the other (ports: port, port2) },
+  // { name: 'plain aedes + Redis', start: … aedes with mqemitter-redis + aedes-persistence-redis },
+]
+
+/** Start `command`, resolve once 127.0.0.1:port accepts TCP; reject if it exits first. */
+export async function spawnBroker (command, args, port, env = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } })
+  let stderr = ''
+  child.stderr.on('data', (d) => { stderr += d })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} exited early: ${stderr}`)
+    if (await accepts(port)) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${command} did not listen on ${port} within 15 s: ${stderr}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    pids: [child.pid],
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
+
+function accepts (port) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true) })
+    s.once('error', () => resolve(false))
+  })
+}
+
+export function freePort () {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
