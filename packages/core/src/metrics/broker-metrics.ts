@@ -5,7 +5,7 @@ import { createBrokerStats, type BrokerStats } from './stats.js'
 import { AUTHZ_ACTIONS, AUTH_FAILURE_REASONS, DROP_REASONS, LIMIT_NAMES, boundedLabel, type AuthFailureReason, type AuthzAction, type DropReason, type LimitLabel, type Transport } from './labels.js'
 import { createDeliveryTracker } from './delivery-tracker.js'
 import { createConnectionTracker } from './connection-tracker.js'
-import { registerBrokerMetrics } from './prometheus.js'
+import { getProcessRegistry, registerBrokerMetrics } from './prometheus.js'
 import { createRedisMetrics, type InstrumentableRedis, type RedisRole } from './redis.js'
 import { createStoreStats, type StoreCounts } from './store-stats.js'
 import { readMemoryLimitBytes } from './memory-limit.js'
@@ -62,6 +62,12 @@ export function createBrokerMetrics (opts: BrokerMetricsOptions): BrokerMetrics 
   const { aedes } = opts
   const stats = createBrokerStats()
   const registry = new Registry()
+  const processRegistry = getProcessRegistry()
+  // The broker's own series, then the process's (shared by every broker in it).
+  const scrape = async (): Promise<string> => {
+    const own = await registry.metrics()
+    return `${own}${own.endsWith('\n') ? '' : '\n'}${await processRegistry.metrics()}`
+  }
   let latency: Histogram | undefined
 
   const delivery = createDeliveryTracker({
@@ -121,9 +127,9 @@ export function createBrokerMetrics (opts: BrokerMetricsOptions): BrokerMetrics 
     bytes: connections.bytes,
     subscriptions,
     store,
-    scrape: () => registry.metrics(),
+    scrape,
     handle: async (_req, res) => {
-      const body = await registry.metrics()
+      const body = await scrape()
       res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
       res.end(body)
     },

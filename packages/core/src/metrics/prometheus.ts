@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { BrokerStats } from './stats.js'
 
 /** Node-internal latency is sub-millisecond when healthy; the top buckets catch stalls. */
@@ -23,7 +23,6 @@ export interface MetricSources {
 type Record_ = Record<string, number>
 
 function counterFromRecord (registry: Registry, name: string, help: string, label: string, read: () => Record_): void {
-  // eslint-disable-next-line no-new
   new Counter({
     name, help, labelNames: [label], registers: [registry],
     collect () {
@@ -34,16 +33,36 @@ function counterFromRecord (registry: Registry, name: string, help: string, labe
 }
 
 function counter (registry: Registry, name: string, help: string, read: () => number): void {
-  // eslint-disable-next-line no-new
   new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(read()) } })
 }
 
 function gauge (registry: Registry, name: string, help: string, read: () => number | Promise<number>): void {
-  // eslint-disable-next-line no-new
   new Gauge({ name, help, registers: [registry], async collect () { this.set(await read()) } })
 }
 
 const byQos = (values: readonly number[]): Record_ => ({ 0: values[0] ?? 0, 1: values[1] ?? 0, 2: values[2] ?? 0 })
+
+let processRegistry: Registry | undefined
+
+/**
+ * The Node.js process metrics (CPU, memory, event-loop lag, GC), one registry
+ * per process however many brokers it runs: they describe the process, and
+ * prom-client's collectors (an event-loop delay monitor, a GC observer) cannot
+ * be stopped, so one set is created, on first use.
+ */
+export function getProcessRegistry (): Registry {
+  if (processRegistry) return processRegistry
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'siar_' })
+  // prom-client names three gauges `*_total`, which `promtool check metrics`
+  // rejects (only counters end in _total); the per-type series of the same
+  // figures (siar_nodejs_active_handles{type=...} etc.) stay.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`siar_nodejs_${name}`)
+  }
+  processRegistry = registry
+  return registry
+}
 
 /**
  * Define siar's metrics on a per-broker registry (never the global one: two
@@ -52,16 +71,7 @@ const byQos = (values: readonly number[]): Record_ => ({ 0: values[0] ?? 0, 1: v
  */
 export function registerBrokerMetrics (registry: Registry, src: MetricSources): Histogram {
   const { stats } = src
-  collectDefaultMetrics({ register: registry, prefix: 'siar_' })
-  // prom-client names three gauges `*_total`, which `promtool check metrics`
-  // rejects (only counters end in _total); the per-type series of the same
-  // figures (siar_nodejs_active_handles{type=...} etc.) stay.
-  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
-    registry.removeSingleMetric(`siar_nodejs_${name}`)
-  }
-
   gauge(registry, 'siar_ready', '1 when this node is ready for traffic (/readyz would answer 200), else 0', () => (src.ready() ? 1 : 0))
-  // eslint-disable-next-line no-new
   new Gauge({
     name: 'siar_build_info', help: 'Always 1; labels carry the siar and aedes versions', labelNames: ['version', 'aedes_version'], registers: [registry],
     collect () { this.set({ version: src.version, aedes_version: src.aedesVersion }, 1) }

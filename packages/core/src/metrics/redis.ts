@@ -30,7 +30,6 @@ export function createRedisMetrics (registry: Registry): RedisMetrics {
 
   function define (): NonNullable<typeof defined> {
     if (defined) return defined
-    // eslint-disable-next-line no-new
     new Gauge({
       name: 'siar_redis_connected',
       help: '1 when every Redis connection of this role is ready, else 0',
