@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startTestBroker, connectMqtt, MessageCollector } from '@siar/testing'
-import { connectTapped } from './wire-tap.js'
+import { connectRaw, connectTapped } from './wire-tap.js'
 
 // CONNECT/CONNACK properties of MQTT 5 that siar relies on aedes for (§3.2.2.3).
 
@@ -40,4 +40,18 @@ test('topic aliases from the client are resolved before routing [MQTT-3.3.2-12]'
   await pub.publishAsync('', 'second', { qos: 1, properties: { topicAlias: 3 } })
   await got.waitForCount(2)
   assert.deepEqual(got.messages.map((m) => [m.topic, m.payload, m.packet.properties?.topicAlias]), [['alias/in', 'first', undefined], ['alias/in', 'second', undefined]])
+})
+
+test('a keep-alive above the broker limit is replaced by Server Keep Alive in CONNACK', async (t) => {
+  const tb = await startTestBroker({ limits: { keepaliveMaxSeconds: 30 } })
+  t.after(() => tb.close())
+  const { client, tap } = await connectTapped(tb.port, { protocolVersion: 5, keepalive: 120 })
+  t.after(() => client.end(true))
+  assert.equal(tap.packets.find((p) => p.cmd === 'connack').properties.serverKeepAlive, 30)
+})
+
+test('enhanced authentication (an Authentication Method) is refused with 0x8C', async (t) => {
+  const tb = await startTestBroker()
+  t.after(() => tb.close())
+  await assert.rejects(connectRaw(tb.port, { protocolVersion: 5, clientId: 'scram', properties: { authenticationMethod: 'SCRAM-SHA-1' } }), /CONNACK 140/)
 })
