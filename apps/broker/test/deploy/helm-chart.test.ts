@@ -62,3 +62,20 @@ test('combinations that cannot work are refused with a message that says what to
   const open = await renderChart({ set: { 'service.mqtt.type': 'LoadBalancer', 'auth.allowAnonymousOnPublicService': true } })
   assert.equal(open.find('Service', '-siar').spec.type, 'LoadBalancer')
 })
+
+test('NOTES.txt renders for every option group and tells the truth about auth, state and TLS', async () => {
+  const notes = async (files: string[]): Promise<string> => {
+    const r = await runHelm(['install', 'demo', CHART_DIR, '--dry-run=client', '--namespace', 'mqtt', ...files.flatMap((f) => ['--values', f])])
+    assert.equal(r.code, 0, r.stderr)
+    const text = r.stdout.slice(r.stdout.indexOf('NOTES:'))
+    assert.ok(text.startsWith('NOTES:'), 'no NOTES in the output')
+    return text
+  }
+  const byName = Object.fromEntries(await Promise.all(groups.map(async (g) => [g.name, await notes(g.files)] as const)))
+  assert.match(byName['default values']!, /WARNING: anonymous clients are allowed/)
+  assert.match(byName['default values']!, /in memory, single node/)
+  assert.match(byName['bundled-redis-values.yaml']!, /bundled single-instance Redis .* not for production/)
+  assert.doesNotMatch(byName['external-redis-values.yaml']!, /WARNING/)
+  assert.match(byName['tls-values.yaml']!, /mqtts:\/\/demo-siar\.mqtt\.svc:8883/)
+  assert.doesNotMatch(byName['tls-values.yaml']!, /mqtt:\/\/demo-siar/, 'TLS-only install must not advertise plain MQTT')
+})
