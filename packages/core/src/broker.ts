@@ -34,7 +34,7 @@ export interface ReadinessCheck { ok: boolean, detail?: string }
 export interface Readiness { ready: boolean, checks: Record<string, ReadinessCheck> }
 
 export interface BrokerEvents {
-  /** queue_full: offline queue cap; too_large: over the client's Maximum Packet Size; expired: Message Expiry passed while held by Receive Maximum. */
+  /** queue_full: offline queue cap (or held-for-Receive-Maximum cap); too_large: over the client's Maximum Packet Size; expired: Message Expiry passed while held by Receive Maximum. */
   messageDropped: [info: { reason: 'queue_full' | 'too_large' | 'expired', clientId: string }]
   /** A CONNECT was refused for its credentials (CONNACK 4/5, v5 0x86/0x87). */
   authFailed: [info: { reason: AuthFailureReason }]
@@ -133,7 +133,8 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   await aedes.listen()
   installAedesFixes(aedes, {
     logger: log.child({ component: 'aedes-fixes' }),
-    onMessageDropped: (info) => events.emit('messageDropped', info)
+    onMessageDropped: (info) => events.emit('messageDropped', info),
+    maxQueuedMessages: limits.maxQueuedMessages
   })
   security.attach(aedes)
 

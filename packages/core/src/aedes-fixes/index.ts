@@ -23,7 +23,11 @@ export interface AedesFixContext {
   logger: Logger
   /** A message for one client was discarded (counted by metrics). */
   onMessageDropped?: (info: { reason: DropReason, clientId: string }) => void
+  /** Cap on messages held for one online client beyond its Receive Maximum; default 1000. */
+  maxQueuedMessages?: number
 }
+
+const DEFAULT_MAX_HELD_MESSAGES = 1000
 
 const INSTALLED = Symbol.for('siar.aedes-fixes.installed')
 
@@ -45,7 +49,7 @@ export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
     try {
       prepareSessionResume(client, packet)
       unifyOverlappingDeliveries(client)
-      attachOutboundState(client, packet, { onDrop })
+      attachOutboundState(client, packet, { onDrop, maxHeldMessages: ctx.maxQueuedMessages ?? DEFAULT_MAX_HELD_MESSAGES })
     } catch (err) {
       ctx.logger.error({ err, clientId: packet.clientId }, 'could not prepare the connection; refusing it')
       done(err as Error, false)

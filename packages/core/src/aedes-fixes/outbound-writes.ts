@@ -19,11 +19,16 @@ import { confirmSessionExpiry } from './connack-session-expiry.js'
  * fix carry no state and go straight to the original writer.
  */
 
-export type DropReason = 'too_large' | 'expired'
+export type DropReason = 'too_large' | 'expired' | 'queue_full'
 
 export interface OutboundOptions {
   onDrop: (reason: DropReason, clientId: string) => void
+  /** Most messages held for one client beyond its Receive Maximum (siar's max queued messages). */
+  maxHeldMessages: number
 }
+
+/** Aliases siar hands out per connection at most, whatever the client allows: bounds the map's memory. */
+export const MAX_SERVER_TOPIC_ALIASES = 1024
 
 export interface OutboundState {
   readonly client: any
@@ -31,6 +36,7 @@ export interface OutboundState {
   readonly maxPacketSize: number
   /** null when the client's Receive Maximum cannot matter (absent or 65535). */
   readonly flow: ReceiveMaximumState | null
+  readonly maxHeldMessages: number
   /** Client's Topic Alias Maximum; 0 = the client takes no aliases. */
   readonly aliasMaximum: number
   readonly aliases: Map<string, number>
@@ -88,7 +94,7 @@ export function attachOutboundState (client: any, connect: any, opts: OutboundOp
   const props = connect.properties ?? {}
   const maxPacketSize: number = props.maximumPacketSize ?? 0
   const receiveMaximum: number = props.receiveMaximum ?? RECEIVE_MAXIMUM_UNLIMITED
-  const aliasMaximum: number = props.topicAliasMaximum ?? 0
+  const aliasMaximum = Math.min(props.topicAliasMaximum ?? 0, MAX_SERVER_TOPIC_ALIASES)
   const needsFlow = receiveMaximum > 0 && receiveMaximum < RECEIVE_MAXIMUM_UNLIMITED
   if (maxPacketSize <= 0 && !needsFlow && aliasMaximum <= 0) return
 
@@ -97,6 +103,7 @@ export function attachOutboundState (client: any, connect: any, opts: OutboundOp
     client,
     maxPacketSize,
     flow: null,
+    maxHeldMessages: opts.maxHeldMessages,
     aliasMaximum,
     aliases: new Map(),
     send: (packet) => {

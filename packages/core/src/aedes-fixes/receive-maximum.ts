@@ -17,6 +17,11 @@ import { wirePublish } from './wire-publish.js'
  * A held message can outlive its Message Expiry Interval: it is dropped then,
  * and otherwise sent with the remaining lifetime [MQTT-3.3.2-5/6].
  *
+ * A client that stops acknowledging but keeps its connection open would make
+ * the held list grow without end, so it is capped like an offline queue (siar's
+ * max queued messages, as Mosquitto's max_queued_messages): past the cap the
+ * newest message is dropped and counted as `queue_full`.
+ *
  * Engaged only for clients whose Receive Maximum is below 65535, the most
  * message ids a connection can have in flight anyway.
  */
@@ -45,13 +50,17 @@ export function createReceiveMaximum (state: OutboundState, receiveMaximum: numb
   return flow
 }
 
-/** True when `packet` may be written now; otherwise it is held and sent later. */
+/** True when `packet` may be written now; otherwise it is held and sent later (or dropped past the cap). */
 export function admitInflight (state: OutboundState, packet: any): boolean {
   const flow = state.flow as ReceiveMaximumState
   if (flow.inflight.has(packet.messageId)) return true // a retransmission keeps its slot
   if (flow.head === flow.held.length && flow.inflight.size < flow.receiveMaximum) {
     flow.inflight.add(packet.messageId)
     return true
+  }
+  if (flow.held.length - flow.head >= state.maxHeldMessages) {
+    state.drop('queue_full', packet)
+    return false
   }
   flow.held.push(packet)
   return false
