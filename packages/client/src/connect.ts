@@ -45,7 +45,11 @@ export interface ConnectOptions {
   offlineBuffer?: OfflineBufferOptions
   /** Topic prefix of this client's request/response inbox (default `_inbox`). */
   inboxPrefix?: string
-  /** Anything else mqtt.js accepts, passed through unchanged. */
+  /**
+   * Anything else mqtt.js accepts, passed through unchanged, except that
+   * `reconnectPeriod` becomes a fixed-delay `reconnect` policy (when
+   * `reconnect` is not given) and `resubscribe` is ignored.
+   */
   mqttOptions?: IClientOptions
 }
 
@@ -56,7 +60,7 @@ export interface ConnectOptions {
  */
 export async function connect (urlOrOptions: string | ConnectOptions, more: ConnectOptions = {}): Promise<SiarClient> {
   const options: ConnectOptions = typeof urlOrOptions === 'string' ? { ...more, url: urlOrOptions } : { ...urlOrOptions, ...more }
-  const reconnect = resolveReconnect(options.reconnect)
+  const reconnect = resolveReconnect(options.reconnect ?? fixedPeriod(options.mqttOptions?.reconnectPeriod))
   const target = resolveTarget(options)
   const protocolVersion = options.protocolVersion ?? 5
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
@@ -74,17 +78,18 @@ export async function connect (urlOrOptions: string | ConnectOptions, more: Conn
     keepalive: options.keepaliveSeconds ?? 60,
     clean: options.clean ?? true,
     connectTimeout: timeoutMs,
-    // SiarClient runs its own reconnect loop (mqtt.js only knows a fixed period)
-    // and its own re-subscribe (so closed subscriptions are not revived).
-    reconnectPeriod: 0,
-    resubscribe: false,
     will: options.will,
     ca: options.ca as any,
     cert: options.cert,
     key: options.key,
     rejectUnauthorized: options.rejectUnauthorized,
     servername: options.servername,
-    ...options.mqttOptions
+    ...options.mqttOptions,
+    // SiarClient runs its own reconnect loop (mqtt.js only knows a fixed period)
+    // and its own re-subscribe (so closed subscriptions are not revived): two
+    // loops would race, so mqtt.js' stays off whatever mqttOptions say.
+    reconnectPeriod: 0,
+    resubscribe: false
   }
   if (protocolVersion === 5 && options.sessionExpirySeconds !== undefined) {
     mqttOptions.properties = { ...mqttOptions.properties, sessionExpiryInterval: options.sessionExpirySeconds }
@@ -152,4 +157,11 @@ function toConnectError (err: Error & { code?: string | number }, where: string,
 /** mqtt.js' own CONNACK timer and ours run for the same time; either way the user sees this. */
 function connectTimeout (where: string, timeoutMs: number): MqttClientError {
   return new MqttClientError(ClientErrorCodes.CONNECT_TIMEOUT, `no answer from ${where} within ${timeoutMs} ms (is it an MQTT broker? is a firewall dropping packets?)`)
+}
+
+/** mqtt.js' `reconnectPeriod` (ms, 0 = off) as a policy: the same delay every time. */
+function fixedPeriod (periodMs: number | undefined): ReconnectOptions | boolean | undefined {
+  if (periodMs === undefined) return undefined
+  if (periodMs <= 0) return false
+  return { initialDelayMs: periodMs, maxDelayMs: periodMs, factor: 1, jitter: 0 }
 }

@@ -120,6 +120,10 @@ for (const backend of BACKENDS) {
 
     test('end() while reconnecting fails buffered publishes and finishes loops', async () => {
       const c = await connect(broker.url, { reconnect: { initialDelayMs: 50, maxDelayMs: 50 } })
+      // mqtt.js' own reconnectPeriod becomes a fixed-delay policy, not a second reconnect loop.
+      const fixed = await connect(broker.url, { mqttOptions: { reconnectPeriod: 30 } })
+      const fixedDelays: number[] = []
+      fixed.on('reconnecting', ({ delayMs }) => fixedDelays.push(delayMs))
       const sub = c.subscribe('end/#')
       await sub.ready
       const loop = (async () => { let n = 0; for await (const m of sub) { void m; n++ } return n })()
@@ -127,6 +131,9 @@ for (const backend of BACKENDS) {
       await broker.stop()
       await withTimeout(offline, "'offline' event")
       const held = c.publish('end/x', 'never')
+      await withTimeout((async () => { while (fixedDelays.length < 2) await fixed.next('reconnecting') })(), 'two fixed-period attempts')
+      assert.deepEqual(fixedDelays.slice(0, 2), [30, 30])
+      await fixed.end(true)
       await c.end(true)
       await assert.rejects(held, (err: MqttClientError) => err.code === ClientErrorCodes.CLOSED)
       assert.equal(await withTimeout(loop, 'the loop to finish'), 0)
