@@ -37,12 +37,17 @@ const targets = args.only ? TARGETS.filter((t) => args.only.split(',').some((n) 
 
 /** Each scenario: how to run it against a port and which number it yields (higher is better unless lowerIsBetter). */
 const SCENARIOS = [
-  { id: 'fanin', label: 'fan-in 16→1, QoS 0 (msg/s)', plan: { scenario: 'fanin', publishers: 16, subscribers: 1, qos: 0, durationMs }, value: (r) => r.messages.deliveredPerSecond },
-  { id: 'fanout', label: 'fan-out 1→100, QoS 0 (deliveries/s)', plan: { scenario: 'fanout', publishers: 1, subscribers: 100, qos: 0, durationMs }, value: (r) => r.messages.deliveredPerSecond },
+  { id: 'fanin', label: 'fan-in 16→1, QoS 0 (msg/s)', plan: { scenario: 'fanin', publishers: 16, subscribers: 1, qos: 0, durationMs }, value: (r) => r.messages.deliveredPerSecond, cpu: 'fanin-cpu' },
+  { id: 'fanout', label: 'fan-out 1→100, QoS 0 (deliveries/s)', plan: { scenario: 'fanout', publishers: 1, subscribers: 100, qos: 0, durationMs }, value: (r) => r.messages.deliveredPerSecond, cpu: 'fanout-cpu' },
   { id: 'latency-p50', label: 'latency p50 at 5,000 msg/s (ms)', lowerIsBetter: true, plan: { scenario: 'latency', rate: 5000, qos: 0, durationMs }, value: (r) => r.latencyMs.p50Ms, also: 'latency-p99' },
   { id: 'memory', label: `memory per idle connection, ${connections.toLocaleString('en-US')} conns (bytes)`, lowerIsBetter: true, plan: { scenario: 'conn', connections, rate: 2000 }, memory: true }
 ]
-const EXTRA = { 'latency-p99': { label: 'latency p99 at 5,000 msg/s (ms)', lowerIsBetter: true } }
+const EXTRA = {
+  'latency-p99': { label: 'latency p99 at 5,000 msg/s (ms)', lowerIsBetter: true },
+  // Broker CPU time per delivered message: steadier than throughput on a machine shared with other work.
+  'fanin-cpu': { label: 'fan-in: broker CPU per delivery (µs)', lowerIsBetter: true },
+  'fanout-cpu': { label: 'fan-out: broker CPU per delivery (µs)', lowerIsBetter: true }
+}
 
 const rssBytes = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
 const cpuMs = (pid) => {
@@ -78,11 +83,13 @@ for (let round = 0; round < rounds; round++) {
         const r = await runBench(plan, sc.memory
           ? { onHold: async ({ connected }) => { await new Promise((resolve) => setTimeout(resolve, 2000)); rssHeld = sum(broker.pids, rssBytes); value = Math.round((rssHeld - rssBefore) / connected) } }
           : {})
-        const brokerCpuPercent = Math.round((sum(broker.pids, cpuMs) - cpuBefore) / (Date.now() - started) * 100)
+        const brokerCpuUsedMs = sum(broker.pids, cpuMs) - cpuBefore
+        const brokerCpuPercent = Math.round(brokerCpuUsedMs / (Date.now() - started) * 100)
         if (!sc.memory) value = sc.value(r)
         if (!r.ok) console.error(`  ! ${target.name} ${sc.id}: ${r.problems.join('; ')}`)
         push(target, sc.id, value)
         if (sc.also) push(target, sc.also, r.latencyMs.p99Ms)
+        if (sc.cpu) push(target, sc.cpu, Math.round(brokerCpuUsedMs * 1000 / Math.max(1, r.messages.unique) * 100) / 100)
         runs.push({ round, scenario: sc.id, target: target.name, value, loadAverage1m: loadavg()[0], brokerCpuPercent, generatorCpuPercent: r.generator.cpuPercent, workerCpuPercent: r.generator.workerCpuPercent, problems: r.problems, ...(sc.memory ? { rssBefore, rssHeld } : {}) })
         console.error(`round ${round + 1}/${rounds} ${sc.id.padEnd(12)} ${target.name.padEnd(26)} ${String(value).padStart(9)}  broker CPU ${brokerCpuPercent}%  generator CPU ${r.generator.cpuPercent}% (workers ${r.generator.workerCpuPercent.join('/')}%)`)
       } finally {
@@ -93,7 +100,7 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const baseline = targets.find((t) => t.baseline)
-const metrics = SCENARIOS.flatMap((s) => [{ id: s.id, label: s.label, lowerIsBetter: s.lowerIsBetter }, ...(s.also ? [{ id: s.also, ...EXTRA[s.also] }] : [])])
+const metrics = SCENARIOS.flatMap((s) => [{ id: s.id, label: s.label, lowerIsBetter: s.lowerIsBetter }, ...[s.also, s.cpu].filter(Boolean).map((id) => ({ id, ...EXTRA[id] }))])
 const fmt = (v) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v))
 const rows = metrics.map((m) => {
   const base = baseline ? median(results[baseline.name][m.id] ?? []) : undefined
