@@ -33,8 +33,10 @@ export function TreeView ({ store }: { store: ExplorerStore }) {
   }, [])
 
   const rows = currentRows(store, cache.current)
+  // The measured height can be stale (0 while hidden); the live one is one cheap layout read.
+  const height = scroller.current?.clientHeight || view.height || window.innerHeight
   const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT_PX) - OVERSCAN_ROWS)
-  const last = Math.min(rows.length, Math.ceil((view.top + view.height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS)
+  const last = Math.min(rows.length, Math.ceil((view.top + height) / ROW_HEIGHT_PX) + OVERSCAN_ROWS)
   const shown = rows.slice(first, last)
 
   return (

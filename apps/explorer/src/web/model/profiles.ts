@@ -15,9 +15,13 @@ export interface ConnectionProfile {
 
 const STORAGE_KEY = 'siar-explorer.profiles.v1'
 
-/** `#` misses `$SYS` topics [MQTT-4.7.2-1], so the broker panel needs its own filter. */
+/**
+ * `#` misses `$SYS` topics [MQTT-4.7.2-1], so the broker panel needs its own
+ * filter. QoS 2 on `#`: messages arrive at the lower of publish and subscription
+ * QoS [MQTT-3.8.4-8], and the page should show the QoS they were published with.
+ */
 export const DEFAULT_SUBSCRIPTIONS: ConnectionProfile['subscriptions'] = [
-  { filter: '#', qos: 0 },
+  { filter: '#', qos: 2 },
   { filter: '$SYS/#', qos: 0 }
 ]
 
