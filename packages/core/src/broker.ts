@@ -202,10 +202,20 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   })
 
   // Connection limits are checked before aedes sees a byte (security.admit).
+  // Every open connection, so shutdown can end the ones aedes no longer knows
+  // about (a takeover racing with close() registers its client after aedes has
+  // already disconnected everyone, and the listener would then never close).
+  const connections = new Set<Duplex>()
+  const track = (stream: Duplex): void => {
+    connections.add(stream)
+    stream.once('close', () => connections.delete(stream))
+  }
   const handleTcp = (socket: Socket): void => {
+    track(socket)
     if (security.admit(socket, socket.remoteAddress)) metrics.trackConnection(aedes.handle(socket), socket, 'encrypted' in socket ? 'mqtts' : 'mqtt')
   }
   const handleWs = (stream: Duplex, req: IncomingMessage): void => {
+    track(stream)
     if (security.admit(stream, req.socket.remoteAddress)) metrics.trackConnection(aedes.handle(stream, req), req.socket, 'encrypted' in req.socket ? 'wss' : 'ws')
   }
   let secure: SecureListeners | undefined
@@ -270,6 +280,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     // Stop accepting first so nobody reconnects into a closing node.
     const stopAccepting = closeAll()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    for (const stream of connections) stream.destroy()
     await stopAccepting
     await backplane.close()
     security.close()

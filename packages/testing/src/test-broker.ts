@@ -1,5 +1,5 @@
 import { startBroker, parseOptions, type Broker, type BrokerOptionsInput } from '@siar/core'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt'
 import { getFreePort } from './free-port.js'
 
 export interface TestBroker {
@@ -34,4 +34,14 @@ export async function startTestBroker (input: BrokerOptionsInput = {}): Promise<
 /** mqtt.js connect that resolves on CONNACK and never reconnects on its own. */
 export async function connectMqtt (url: string, opts: IClientOptions = {}): Promise<MqttClient> {
   return await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+}
+
+/** Like connectMqtt, but also hands back the CONNACK (sessionPresent, v5 properties). */
+export async function connectWithConnack (url: string, opts: IClientOptions = {}): Promise<{ client: MqttClient, connack: IConnackPacket }> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    client.once('connect', resolve)
+    client.once('error', reject)
+  })
+  return { client, connack }
 }
