@@ -4,6 +4,7 @@ import { attachOutboundState, installOutboundInterceptor, type DropReason } from
 import { unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
 import { stripConnectOnlyWillProperties } from './will-properties.js'
 import { enqueueOncePerClient } from './queue-once-per-client.js'
+import { retainedAsReadable } from './retained-stream.js'
 import { fixQueuedMessage, onClientReady, onConnackSent, prepareSessionResume } from './session-resume.js'
 
 /**
@@ -67,6 +68,7 @@ export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
 
   stripConnectOnlyWillProperties(broker)
   enqueueOncePerClient(broker.persistence)
+  retainedAsReadable(broker.persistence)
 
   aedes.on('connackSent', (_connack, client) => onConnackSent(client))
   aedes.on('clientReady', (client) => onClientReady(client))
