@@ -38,7 +38,12 @@ export interface MetricsRecorder {
   messageDropped: (reason: DropReason | string, count?: number) => void
   /** Call once per ioredis client siar creates; registers the siar_redis_* metrics. */
   instrumentRedisClient: (client: InstrumentableRedis, role: RedisRole) => void
-  /** Messages sent to / received from other nodes through the Redis backplane. */
+  /**
+   * An mqemitter-redis instance (the cluster message bus): instruments its
+   * publish and subscribe connections and counts siar_backplane_messages_total.
+   */
+  instrumentRedisMq: (mq: any) => void
+  /** Messages sent to / received from other nodes through the Redis backplane, for a bus that is not mqemitter-redis. */
   backplaneMessage: (direction: 'in' | 'out', count?: number) => void
 }
 
@@ -138,6 +143,7 @@ export function createBrokerMetrics (opts: BrokerMetricsOptions): BrokerMetrics 
     limitHit: (limit) => { stats.limitHits[boundedLabel(LIMIT_NAMES, limit)]++ },
     messageDropped: (reason, count = 1) => { stats.dropped[boundedLabel(DROP_REASONS, reason)] += count },
     instrumentRedisClient: redis.instrument,
+    instrumentRedisMq: redis.instrumentMq,
     backplaneMessage: (direction, count = 1) => redis.backplaneMessage(direction, count),
     close: () => {
       connections.detach()

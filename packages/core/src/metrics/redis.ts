@@ -17,6 +17,11 @@ export interface InstrumentableRedis {
 
 export interface RedisMetrics {
   instrument: (client: InstrumentableRedis, role: RedisRole) => void
+  /**
+   * An mqemitter-redis instance: its two connections (pubsub_publish,
+   * pubsub_subscribe) and every message it publishes to or receives from Redis.
+   */
+  instrumentMq: (mq: any) => void
   backplaneMessage: (direction: 'in' | 'out', count: number) => void
 }
 
@@ -26,7 +31,9 @@ export interface RedisMetrics {
  */
 export function createRedisMetrics (registry: Registry): RedisMetrics {
   const clients = new Set<{ client: InstrumentableRedis, role: RedisRole }>()
-  let defined: { latency: Histogram<'role'>, reconnects: Counter<'role'>, backplane: Counter<'direction'> } | undefined
+  // Plain numbers on the message path; the counter reads them at scrape time.
+  const backplaneCount = { in: 0, out: 0 }
+  let defined: { latency: Histogram<'role'>, reconnects: Counter<'role'> } | undefined
 
   function define (): NonNullable<typeof defined> {
     if (defined) return defined
@@ -49,10 +56,18 @@ export function createRedisMetrics (registry: Registry): RedisMetrics {
       registers: [registry]
     })
     const reconnects = new Counter({ name: 'siar_redis_reconnects_total', help: 'Times a Redis connection started reconnecting', labelNames: ['role'], registers: [registry] })
-    const backplane = new Counter({ name: 'siar_backplane_messages_total', help: 'Messages exchanged with other nodes through the Redis backplane, by direction', labelNames: ['direction'], registers: [registry] })
-    backplane.inc({ direction: 'in' }, 0)
-    backplane.inc({ direction: 'out' }, 0)
-    defined = { latency, reconnects, backplane }
+    new Counter({
+      name: 'siar_backplane_messages_total',
+      help: 'Messages exchanged with other nodes through the Redis backplane, by direction',
+      labelNames: ['direction'],
+      registers: [registry],
+      collect () {
+        this.reset()
+        this.inc({ direction: 'in' }, backplaneCount.in)
+        this.inc({ direction: 'out' }, backplaneCount.out)
+      }
+    })
+    defined = { latency, reconnects }
     return defined
   }
 
@@ -71,8 +86,29 @@ export function createRedisMetrics (registry: Registry): RedisMetrics {
     }
   }
 
+  function instrumentMq (mq: any): void {
+    define()
+    if (mq.pubConn) instrument(mq.pubConn, 'pubsub_publish')
+    if (mq.subConn) {
+      instrument(mq.subConn, 'pubsub_subscribe')
+      const received = (): void => { backplaneCount.in++ }
+      mq.subConn.on('messageBuffer', received)
+      mq.subConn.on('pmessageBuffer', received)
+    }
+    // aedes calls broker.mq.emit(packet, done) for every message it routes.
+    const emit = mq.emit
+    mq.emit = function countedEmit (this: unknown, msg: unknown, done?: unknown) {
+      backplaneCount.out++
+      return emit.call(this, msg, done)
+    }
+  }
+
   return {
     instrument,
-    backplaneMessage: (direction, count) => { define().backplane.inc({ direction }, count) }
+    instrumentMq,
+    backplaneMessage: (direction, count) => {
+      define()
+      backplaneCount[direction] += count
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Redis } from 'ioredis'
+import mqemitterRedis from 'mqemitter-redis'
 import { startRedis, startTestBroker, waitFor } from '@siar/testing'
 import { scrape, value } from './scrape.js'
 
@@ -29,4 +30,27 @@ test('an instrumented Redis client: connected 1 → 0 when redis-server stops, r
     const s = await scrape(b.httpUrl)
     return value(s, 'siar_redis_connected{role="persistence"}') === 0 && value(s, 'siar_redis_reconnects_total{role="persistence"}') >= 1
   }, 'Redis reported down and reconnecting')
+})
+
+test('an instrumented mqemitter-redis bus: messages out and in, both connections reported', async (t) => {
+  const redis = await startRedis()
+  t.after(() => redis.stop())
+  const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
+  t.after(() => b.close())
+  // The connections are public fields of mqemitter-redis that its typings leave out.
+  const mq = mqemitterRedis({ port: redis.port, host: '127.0.0.1' }) as ReturnType<typeof mqemitterRedis> & { subConn: Redis, pubConn: Redis }
+  // disconnect(), not close(): close() waits for a QUIT reply the stopped redis-server may never send.
+  t.after(() => { mq.subConn.disconnect(); mq.pubConn.disconnect() })
+  b.broker.metrics.instrumentRedisMq(mq)
+
+  const got: string[] = []
+  await new Promise<void>((resolve) => mq.on('bus/x', (msg: any, cb: () => void) => { got.push(String(msg.payload)); cb() }, resolve))
+  for (let i = 0; i < 3; i++) mq.emit({ topic: 'bus/x', payload: `m${i}` })
+  await waitFor(() => got.length === 3, '3 messages back from Redis')
+
+  const s = await scrape(b.httpUrl)
+  assert.equal(value(s, 'siar_backplane_messages_total{direction="out"}'), 3)
+  assert.equal(value(s, 'siar_backplane_messages_total{direction="in"}'), 3)
+  assert.equal(value(s, 'siar_redis_connected{role="pubsub_publish"}'), 1)
+  assert.equal(value(s, 'siar_redis_connected{role="pubsub_subscribe"}'), 1)
 })
