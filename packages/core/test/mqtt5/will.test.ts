@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startTestBroker, connectMqtt, MessageCollector, type TestBroker } from '@siar/testing'
+import { startTestBroker, connectMqtt, MessageCollector, nextEvent, spawnTracked, type TestBroker } from '@siar/testing'
 import type { IClientOptions } from 'mqtt'
 import { connectRaw } from './wire-tap.js'
 
@@ -108,4 +108,27 @@ test('a keep-alive timeout publishes the will with its user properties', async (
   t.after(() => silent.destroy())
   const will = await got.waitForTopic('will/silent', 5000)
   assert.deepEqual({ ...will.packet.properties?.userProperties }, { a: '2', c: '3' })
+})
+
+test('a will with properties from another client library (mosquitto_sub, libmosquitto) is accepted and delivered', async (t) => {
+  const tb = await startTestBroker()
+  t.after(() => tb.close())
+  const got = await watcher(tb, t)
+  const ready = nextEvent(tb.broker.aedes as any, 'clientReady')
+  const mosq = spawnTracked('mosquitto_sub', [
+    '-V', '5', '-h', '127.0.0.1', '-p', String(tb.port), '-i', 'mosq-will', '-t', 'mosq/none', '-x', '30',
+    '--will-topic', 'will/mosq', '--will-payload', 'bye', '--will-qos', '1',
+    '-D', 'will', 'will-delay-interval', '1', '-D', 'will', 'content-type', 'text/plain',
+    '-D', 'will', 'user-property', 'a', 'b', '-D', 'will', 'payload-format-indicator', '1',
+    '-D', 'will', 'response-topic', 'r/t', '-D', 'will', 'correlation-data', 'abc'
+  ])
+  t.after(() => mosq.stop('SIGKILL'))
+  const [client] = await ready as [any]
+  assert.equal(client.id, 'mosq-will')
+  await mosq.stop('SIGKILL') // abrupt: the will is due after its 1 s delay
+  const will = await got.waitForTopic('will/mosq', 5000)
+  assert.equal(will.payload, 'bye')
+  const { userProperties, ...rest } = will.packet.properties ?? {}
+  assert.deepEqual(rest, { contentType: 'text/plain', payloadFormatIndicator: true, responseTopic: 'r/t', correlationData: Buffer.from('abc') })
+  assert.deepEqual({ ...userProperties }, { a: 'b' })
 })
