@@ -55,9 +55,15 @@ export class TopicNode {
 
 const DIGITS = /^\d{1,15}$/
 
-/** Numbers in numeric order (2 before 10), everything else by code unit: cheap enough per insert. */
+/**
+ * Numeric names first, in numeric order (2 before 10), then the rest by code
+ * unit. A total order, so the binary-search insert stays consistent.
+ */
 export function compareNames (a: string, b: string): number {
-  if (DIGITS.test(a) && DIGITS.test(b)) return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)
+  const da = DIGITS.test(a)
+  const db = DIGITS.test(b)
+  if (da && db) return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0)
+  if (da !== db) return da ? -1 : 1
   return a < b ? -1 : a > b ? 1 : 0
 }
 
