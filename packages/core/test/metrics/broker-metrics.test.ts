@@ -147,6 +147,32 @@ test('an offline session past limits.maxQueuedMessages: queue_full drops, queued
   assert.equal(delta(before, resumed, dropped('queue_full')), 3)
 })
 
+test('a queued MQTT 5 message that outlived its expiry interval is dropped as expired, once', async (t) => {
+  const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
+  t.after(() => b.close())
+  const v5 = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } }
+  const away = await connectMqtt(b.mqttUrl, { clientId: 'expiring', ...v5 })
+  await away.subscribeAsync('e/#', { qos: 1 })
+  await away.endAsync()
+  const pub = await connectMqtt(b.mqttUrl, { protocolVersion: 5 })
+  t.after(() => pub.endAsync())
+  const before = await scrape(b.httpUrl)
+  await pub.publishAsync('e/short', 'gone soon', { qos: 1, properties: { messageExpiryInterval: 1 } })
+  await pub.publishAsync('e/long', 'still here', { qos: 1, properties: { messageExpiryInterval: 600 } })
+  const publishedAt = Date.now()
+  // The condition is the expiry itself: one second after publishing.
+  await waitFor(() => Date.now() > publishedAt + 1100, 'the 1 s expiry interval to pass')
+
+  const back = await connectMqtt(b.mqttUrl, { clientId: 'expiring', ...v5 })
+  t.after(() => back.endAsync())
+  const got = new MessageCollector(back)
+  await got.waitForTopic('e/long')
+  const after = await scrapeUntil(b.httpUrl, (s) => delta(before, s, dropped('expired')) >= 1 && value(s, 'siar_inflight_messages') === 0, 'the expired drop')
+  assert.equal(delta(before, after, dropped('expired')), 1)
+  assert.equal(delta(before, after, 'siar_publish_delivered_total{qos="1"}'), 1)
+  assert.deepEqual(got.messages.map((m) => m.topic), ['e/long'])
+})
+
 test('no subscriber, retained messages and QoS 2 are counted', async (t) => {
   const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
   t.after(() => b.close())
