@@ -85,8 +85,8 @@ export function createBrokerMetrics (opts: BrokerMetricsOptions): BrokerMetrics 
   const stateOf = connections.stateOf
   const store = createStoreStats(opts.persistence)
 
-  // aedes fires 'publish' once per message after routing it; client is null
-  // for messages the broker itself publishes ($SYS, wills are the client's).
+  // aedes fires 'publish' once per message after routing it. client is null
+  // for what the broker publishes itself ($SYS); a will counts as its client's.
   const onPublish = (packet: any, client: any): void => {
     if (client) stats.publishReceived[packet.qos as 0 | 1 | 2]++
   }
