@@ -7,6 +7,11 @@ import { Aedes, type AedesOptions, type Client } from 'aedes'
 import { silentLogger, type Logger } from './logger.js'
 import type { ResolvedBrokerOptions } from './options.js'
 import { createMemoryBackplane, type Backplane } from './backplane/memory.js'
+import { createRedisBackplane } from './backplane/redis.js'
+import { describeRedisTarget } from './backplane/redis-connection.js'
+import { ackQos1AfterRouting } from './aedes-fixes/ack-after-route.js'
+import { createRemoteTakeover } from './cluster/takeover.js'
+import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js'
 import { capOfflineQueues } from './session/offline-queue-cap.js'
 import { cleanIncomingOnCleanStart } from './aedes-fixes/clean-incoming.js'
 import { installAedesFixes } from './aedes-fixes/index.js'
@@ -78,7 +83,16 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   const nodeId = options.nodeId ?? hostname()
   const limits = options.limits
   const events = new EventEmitter<BrokerEvents>()
-  const backplane = createMemoryBackplane()
+  const clustered = Boolean(options.cluster.redis) || options.cluster.sentinels.length > 0
+  let aedesRef: Aedes | undefined
+  const backplane: Backplane = clustered
+    ? await createRedisBackplane({
+      cluster: options.cluster,
+      nodeId,
+      logger: log.child({ component: 'redis' }),
+      beforeRemoteDelivery: createRemoteTakeover(() => aedesRef)
+    })
+    : createMemoryBackplane()
   const clients = new Map<string, Client>()
   const security = createSecurity(options, log.child({ component: 'auth' }), {
     authFailed: (reason) => events.emit('authFailed', { reason }),
@@ -128,9 +142,23 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     // Password file, client-certificate CN, anonymous policy, ACL and per-client limits.
     ...security.hooks
   }
+  if (clustered) {
+    const authorizePublish = aedesOptions.authorizePublish as NonNullable<AedesOptions['authorizePublish']>
+    // Refuse while Redis is down (nothing could be stored), then ack QoS 1 only once routed.
+    aedesOptions.authorizePublish = ackQos1AfterRouting(() => aedes, (client, packet, done) => {
+      const status = backplane.status()
+      if (client && !status.ok) return done(new Error(`not stored: ${status.detail ?? 'Redis unreachable'}; retry later`))
+      authorizePublish(client, packet, done)
+    })
+  }
 
   const aedes = new Aedes(aedesOptions)
+  aedesRef = aedes
   await aedes.listen()
+  const cluster: ClusterNode | undefined = clustered
+    ? await startClusterNode({ aedes, backplane, nodeId, nodeTimeoutMs: options.cluster.nodeTimeoutMs, log: log.child({ component: 'cluster' }) })
+    : undefined
+  if (clustered) log.info({ nodeId, redis: describeRedisTarget(options.cluster) }, 'cluster node: state in Redis')
   installAedesFixes(aedes, {
     logger: log.child({ component: 'aedes-fixes' }),
     onMessageDropped: (info) => events.emit('messageDropped', info),
@@ -189,6 +217,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   const readiness = (): Readiness => {
     const checks: Record<string, ReadinessCheck> = {
       listeners: listening ? { ok: true } : { ok: false, detail: 'listeners are not bound yet' },
+      ...(clustered ? { redis: backplane.status() } : {}),
       draining: closing ? { ok: false, detail: 'shutting down' } : { ok: true }
     }
     return { ready: Object.values(checks).every((c) => c.ok), checks }
@@ -282,6 +311,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     for (const stream of connections) stream.destroy()
     await stopAccepting
+    await cluster?.stop()
     await backplane.close()
     security.close()
     metrics.close()

@@ -4,7 +4,7 @@
  * table and the server reads the environment through it, so the three sources
  * cannot drift apart. Precedence: flags > env > file > defaults.
  */
-export type OptionValueType = 'int' | 'string' | 'boolean'
+export type OptionValueType = 'int' | 'string' | 'boolean' | 'list'
 
 export interface OptionSource {
   /** Dotted path in the options object, e.g. `limits.maxPacketSize`. */
@@ -27,6 +27,13 @@ export const OPTION_SOURCES: readonly OptionSource[] = [
   { path: 'allowAnonymous', flag: 'allow-anonymous', env: 'SIAR_ALLOW_ANONYMOUS', type: 'boolean', description: 'accept clients without credentials on non-loopback addresses' },
   { path: 'logLevel', flag: 'log-level', env: 'SIAR_LOG_LEVEL', type: 'string', valueName: 'level', description: 'fatal, error, warn, info, debug, trace or silent' },
   { path: 'nodeId', flag: 'node-id', env: 'SIAR_NODE_ID', type: 'string', valueName: 'id', description: 'stable id of this node (default: host name)' },
+  { path: 'cluster.redis', flag: 'redis', env: 'SIAR_REDIS_URL', type: 'string', valueName: 'url', description: 'run as a cluster node sharing state through this Redis (redis:// or rediss://)' },
+  { path: 'cluster.redisPasswordFile', flag: 'redis-password-file', env: 'SIAR_REDIS_PASSWORD_FILE', type: 'string', valueName: 'file', description: 'read the Redis password from this file' },
+  { path: 'cluster.sentinels', flag: 'redis-sentinels', env: 'SIAR_REDIS_SENTINELS', type: 'list', valueName: 'host:port,...', description: 'Redis Sentinel addresses (failover)' },
+  { path: 'cluster.sentinelMasterName', flag: 'redis-sentinel-name', env: 'SIAR_REDIS_SENTINEL_NAME', type: 'string', valueName: 'name', description: 'the master name the sentinels watch' },
+  { path: 'cluster.keyPrefix', flag: 'redis-key-prefix', env: 'SIAR_REDIS_KEY_PREFIX', type: 'string', valueName: 'prefix', description: 'prefix of every Redis key and channel (several clusters on one Redis)' },
+  { path: 'cluster.nodeTimeoutMs', flag: 'node-timeout-ms', env: 'SIAR_NODE_TIMEOUT_MS', type: 'int', valueName: 'ms', description: 'a node silent this long is dead; its wills are published' },
+  { path: 'cluster.drainWindowMs', flag: 'drain-window-ms', env: 'SIAR_DRAIN_WINDOW_MS', type: 'int', valueName: 'ms', description: 'on SIGTERM, spread client disconnects over this window' },
   { path: 'limits.maxPacketSize', flag: 'max-packet-size', env: 'SIAR_MAX_PACKET_SIZE', type: 'int', valueName: 'bytes', description: 'largest MQTT packet accepted' },
   { path: 'limits.maxQueuedMessages', flag: 'max-queued-messages', env: 'SIAR_MAX_QUEUED_MESSAGES', type: 'int', valueName: 'n', description: 'offline queue cap per persistent session' },
   { path: 'limits.connectTimeoutMs', flag: 'connect-timeout-ms', env: 'SIAR_CONNECT_TIMEOUT_MS', type: 'int', valueName: 'ms', description: 'close sockets that send no CONNECT within this time' },
@@ -62,6 +69,7 @@ export function convertOptionValue (type: OptionValueType, raw: unknown): unknow
   if (typeof raw !== 'string') return raw
   const text = raw.trim()
   if (type === 'int') return /^-?\d+$/.test(text) ? Number(text) : raw
+  if (type === 'list') return text === '' ? [] : text.split(',').map((part) => part.trim()).filter(Boolean)
   if (type === 'boolean') {
     const lower = text.toLowerCase()
     if (TRUE_WORDS.has(lower)) return true

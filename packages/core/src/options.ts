@@ -13,6 +13,10 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_DRAIN_TIMEOUT_MS = 60_000
 export const DEFAULT_RECEIVE_MAXIMUM = 100
 export const DEFAULT_TOPIC_ALIAS_MAXIMUM = 32
+export const DEFAULT_REDIS_KEY_PREFIX = 'siar:'
+/** Node liveness: heartbeat every third of this; a node silent this long is dead. */
+export const DEFAULT_NODE_TIMEOUT_MS = 10_000
+export const DEFAULT_DRAIN_WINDOW_MS = 5_000
 export const DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 export const DEFAULT_MQTTS_PORT = 8883
 export const DEFAULT_WSS_PORT = 8084
@@ -88,6 +92,23 @@ const metricsSchema = z.strictObject({
   enabled: z.boolean({ error: 'true or false' }).default(true)
 })
 
+const REDIS_URL_ALLOWED = 'a redis:// or rediss:// URL, e.g. redis://[user:password@]host:6379[/db]'
+const clusterSchema = z.strictObject({
+  /** Share sessions, subscriptions, retained messages and routing with other nodes through this Redis. */
+  redis: z.string({ error: REDIS_URL_ALLOWED }).regex(/^rediss?:\/\/[^\s]+$/, { error: REDIS_URL_ALLOWED }).optional(),
+  /** Read the Redis password from a file (a Kubernetes Secret mount); overrides one in the URL. */
+  redisPasswordFile: z.string({ error: 'a file path' }).min(1, { error: 'a file path' }).optional(),
+  /** Redis Sentinel addresses (host:port); with them, `redis` only supplies credentials, db and TLS. */
+  sentinels: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, { error: 'host:port' }), { error: 'a list of host:port' }).default([]),
+  sentinelMasterName: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).default('mymaster'),
+  /** Prefix of every Redis key and channel, so several clusters can share one Redis. */
+  keyPrefix: z.string({ error: 'a string of letters, digits, and : _ - .' }).regex(/^[A-Za-z0-9:_.-]{0,64}$/, { error: 'a string of letters, digits, and : _ - . (at most 64)' }).default(DEFAULT_REDIS_KEY_PREFIX),
+  /** A node not heard from for this long is dead: its clients' wills are published by a survivor. */
+  nodeTimeoutMs: int(2_000, 300_000, 'milliseconds').default(DEFAULT_NODE_TIMEOUT_MS),
+  /** On SIGTERM, clients are disconnected spread over this window (avoids a reconnect storm). */
+  drainWindowMs: int(0, 600_000, 'milliseconds').default(DEFAULT_DRAIN_WINDOW_MS)
+})
+
 export const brokerOptionsSchema = z.strictObject({
   nodeId: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).optional(),
   host: z.string({ error: 'an IP address or host name' }).min(1, { error: 'an IP address or host name' }).default(DEFAULT_HOST),
@@ -102,7 +123,8 @@ export const brokerOptionsSchema = z.strictObject({
   tls: tlsSchema.default(() => tlsSchema.parse({})),
   sys: sysSchema.default(() => sysSchema.parse({})),
   /** Prometheus /metrics on the HTTP port. */
-  metrics: metricsSchema.default(() => metricsSchema.parse({}))
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  cluster: clusterSchema.default(() => clusterSchema.parse({}))
 })
 
 export type BrokerOptionsInput = z.input<typeof brokerOptionsSchema>

@@ -1,4 +1,8 @@
-import type { EventEmitter } from 'node:events'
+/** Anything with once/off: node EventEmitters, mqtt.js clients, sockets. */
+export interface Emitter {
+  once (event: any, listener: any): unknown
+  off (event: any, listener: any): unknown
+}
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000
 
@@ -22,7 +26,7 @@ export async function waitFor<T> (check: () => T | Promise<T>, what: string, tim
 }
 
 /** The next `event` from `emitter`, or an error naming the event after `timeoutMs`. */
-export function nextEvent<T extends unknown[] = unknown[]> (emitter: EventEmitter, event: string, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<T> {
+export function nextEvent<T extends unknown[] = unknown[]> (emitter: Emitter, event: string, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, onEvent)

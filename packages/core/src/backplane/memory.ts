@@ -1,14 +1,9 @@
+import { EventEmitter } from 'node:events'
 import AsyncMemoryPersistence from 'aedes-persistence/asyncPersistence.js'
 import mqemitter from 'mqemitter'
+import type { Backplane, BackplaneEvents } from './types.js'
 
-export interface Backplane {
-  kind: 'memory' | 'redis'
-  /** aedes persistence: sessions, subscriptions, queues, retained, wills. */
-  persistence: any
-  /** aedes message emitter: routes publishes to subscribers. */
-  mq: any
-  close: () => Promise<void>
-}
+export type { Backplane } from './types.js'
 
 /** Single node: everything in this process, nothing survives a restart. */
 export function createMemoryBackplane (concurrency = 100): Backplane {
@@ -19,6 +14,8 @@ export function createMemoryBackplane (concurrency = 100): Backplane {
     kind: 'memory',
     persistence,
     mq,
+    status: () => ({ ok: true }),
+    events: new EventEmitter<BackplaneEvents>(),
     close: async () => {}
   }
 }

@@ -1,0 +1,152 @@
+import mqemitter from 'mqemitter'
+import { Packr } from 'msgpackr'
+import type { Redis } from 'ioredis'
+
+type Listener = (packet: any, done: () => void) => void
+type Done = (err?: Error | null) => void
+
+export interface RedisEmitterOptions {
+  pub: Redis
+  sub: Redis
+  /** Channel prefix (the cluster key prefix). */
+  prefix: string
+  nodeId: string
+  concurrency?: number
+  /** Sees each message from another node before local delivery; the next step runs when it calls back. */
+  beforeRemoteDelivery?: (packet: any, next: () => void) => void
+  onRemoteMessage?: () => void
+  onPublished?: () => void
+}
+
+// `moreTypes` off and records off: plain maps, so any node version decodes any other's.
+const packr = new Packr({ useRecords: false, moreTypes: false })
+
+/**
+ * The message bus of a cluster node: mqemitter's matching, with Redis pub/sub
+ * between nodes. Unlike mqemitter-redis, a message goes to this node's own
+ * subscribers directly (no round trip through Redis), and the copy Redis sends
+ * back is recognised by its origin and dropped, so nothing is delivered twice.
+ * Redis channels are `<prefix><topic>`, subscribed per local filter (MQTT
+ * wildcards become Redis globs: broader, never narrower; the local matcher has
+ * the last word), so clusters with different prefixes can share a Redis.
+ */
+export class RedisEmitter {
+  readonly #local: any
+  readonly #opts: RedisEmitterOptions
+  readonly #channels = new Map<string, number>()
+  #closed = false
+
+  constructor (opts: RedisEmitterOptions) {
+    this.#opts = opts
+    this.#local = mqemitter({ concurrency: opts.concurrency ?? 100, matchEmptyLevels: true })
+    const onMessage = (_channel: Buffer, payload: Buffer): void => this.#receive(payload)
+    opts.sub.on('messageBuffer', onMessage)
+    opts.sub.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, payload: Buffer) => onMessage(channel, payload))
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  #receive (payload: Buffer): void {
+    let envelope: { o: string, p: any }
+    try {
+      envelope = packr.unpack(payload)
+    } catch {
+      return // not ours: another program publishing on our prefix
+    }
+    if (envelope.o === this.#opts.nodeId || this.#closed) return
+    this.#opts.onRemoteMessage?.()
+    const packet = envelope.p
+    if (packet.payload !== undefined && !Buffer.isBuffer(packet.payload)) packet.payload = Buffer.from(packet.payload)
+    const deliver = (): void => this.#local.emit(packet)
+    if (this.#opts.beforeRemoteDelivery) this.#opts.beforeRemoteDelivery(packet, deliver)
+    else deliver()
+  }
+
+  on (topic: string, listener: Listener, done?: Done): this {
+    this.#local.on(topic, listener)
+    const channel = this.#opts.prefix + toRedisPattern(topic)
+    const count = this.#channels.get(channel) ?? 0
+    this.#channels.set(channel, count + 1)
+    if (count > 0) {
+      if (done) setImmediate(done)
+      return this
+    }
+    // SUBACK waits for Redis: a message another node publishes right after it must reach us.
+    const subscribing = isPattern(topic) ? this.#opts.sub.psubscribe(channel) : this.#opts.sub.subscribe(channel)
+    subscribing.then(() => done?.(), (err: Error) => done?.(err))
+    return this
+  }
+
+  removeListener (topic: string, listener: Listener, done?: Done): this {
+    this.#local.removeListener(topic, listener)
+    const channel = this.#opts.prefix + toRedisPattern(topic)
+    const count = (this.#channels.get(channel) ?? 1) - 1
+    if (count > 0) {
+      this.#channels.set(channel, count)
+      if (done) setImmediate(done)
+      return this
+    }
+    this.#channels.delete(channel)
+    const unsubscribing = isPattern(topic) ? this.#opts.sub.punsubscribe(channel) : this.#opts.sub.unsubscribe(channel)
+    unsubscribing.then(() => done?.(), () => done?.())
+    return this
+  }
+
+  /** Local subscribers first; `done` once Redis also took the message (or with its error). */
+  emit (packet: any, done?: Done): void {
+    if (this.#closed) {
+      done?.(new Error('the message bus is closed'))
+      return
+    }
+    let pending = 2
+    let failure: Error | null = null
+    const finish = (err?: Error | null): void => {
+      if (err && !failure) failure = err
+      if (--pending === 0) done?.(failure)
+    }
+    this.#local.emit(packet, finish)
+    const encoded = packr.pack({ o: this.#opts.nodeId, p: plain(packet) })
+    this.#opts.pub.publish(this.#opts.prefix + packet.topic, encoded).then(() => {
+      this.#opts.onPublished?.()
+      finish()
+    }, (err: Error) => finish(new Error(`Redis did not take the message: ${err.message}`, { cause: err })))
+  }
+
+  close (done?: () => void): void {
+    if (this.#closed) {
+      done?.()
+      return
+    }
+    this.#closed = true
+    this.#local.close(() => done?.())
+  }
+}
+
+const GLOB_SPECIALS = /[*?[\]\\]/g
+
+/** MQTT filter → Redis glob. `a/+/c` → `a/*\/c`; `a/#` → `a*` (so it also matches `a` itself). */
+export function toRedisPattern (filter: string): string {
+  if (!isPattern(filter)) return filter
+  const levels = filter.split('/').map((level) => (level === '+' ? '*' : level.replace(GLOB_SPECIALS, (c) => `\\${c}`)))
+  if (levels[levels.length - 1] === '#') {
+    levels.pop()
+    return `${levels.join('/')}*`
+  }
+  return levels.join('/')
+}
+
+function isPattern (topic: string): boolean {
+  return topic.includes('+') || topic.includes('#')
+}
+
+/** An aedes Packet as a plain object (no prototype, no undefined fields). */
+function plain (packet: any): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(packet)) {
+    const value = packet[key]
+    if (value !== undefined && typeof value !== 'function') out[key] = value
+  }
+  return out
+}
