@@ -3,6 +3,7 @@ import { VERSION } from '@siar/core'
 import { foldPropertyFlags } from './mosquitto-args.js'
 import { ExitCodes, printError, processIo, type Io } from './output.js'
 import { benchCommand } from './commands/bench.js'
+import { exploreCommand } from './commands/explore.js'
 import { passwdCommand } from './commands/passwd.js'
 import { pubCommand } from './commands/pub.js'
 import { startCommand } from './commands/start.js'
@@ -25,7 +26,7 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
       writeErr: (s) => io.stderr.write(s)
     })
     .showHelpAfterError('(add --help for usage)')
-  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand]) {
+  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand, exploreCommand]) {
     program.addCommand(make(io, done).exitOverride())
   }
 
