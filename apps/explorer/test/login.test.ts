@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildPage, collectPageErrors, openBrowser, screenshot, startExplorerBroker } from './support/browser.js'
+
+/**
+ * A broker with a password file refuses anonymous clients: the page must show
+ * its login (the connect form) and not try to connect on its own; the
+ * credentials typed there are the MQTT credentials.
+ */
+test('with authentication on, the page asks for a login and does not connect anonymously', async (t) => {
+  const after = (fn: () => unknown): void => { t.after(fn) }
+  const dir = mkdtempSync(join(tmpdir(), 'siar-explorer-auth-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const passwordFile = join(dir, 'passwd')
+  execFileSync('mosquitto_passwd', ['-c', '-b', passwordFile, 'ann', 's3cret'])
+  const webDir = await buildPage(after)
+  const tb = await startExplorerBroker(after, webDir, { auth: { passwordFile } })
+  const attempts: string[] = []
+  tb.broker.aedes.on('client', (c) => attempts.push(`client ${c.id}`))
+  tb.broker.aedes.on('connectionError', (_c, err) => attempts.push(`refused ${err.message}`))
+
+  const config = await (await fetch(`${tb.httpUrl}/explorer-config.json`)).json() as { authRequired: boolean }
+  assert.equal(config.authRequired, true)
+
+  const context = await openBrowser(after)
+  const page = await context.newPage()
+  const errors = collectPageErrors(page)
+  await page.goto(`${tb.httpUrl}/`)
+  const form = page.locator('[data-testid="connect-form"]')
+  await form.locator('h2', { hasText: 'Log in to the broker' }).waitFor()
+  // The page's startup is done once it answers a round trip; no connection was tried by then.
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))')
+  assert.deepEqual(attempts, [])
+  assert.equal(await page.locator('[data-testid="status"]').innerText(), 'idle')
+  await screenshot(page, 'login')
+
+  await form.locator('input[name="username"]').fill('ann')
+  await form.locator('input[name="password"]').fill('wrong')
+  await form.locator('button[type="submit"]').click()
+  await form.locator('[role="alert"]', { hasText: /not authorized|bad user name or password/i }).waitFor()
+
+  await form.locator('input[name="password"]').fill('s3cret')
+  await form.locator('button[type="submit"]').click()
+  await page.locator('[data-testid="status"]', { hasText: 'connected' }).waitFor()
+  assert.ok(attempts.some((a) => a.startsWith('client siar-explorer-')), attempts.join('; '))
+  assert.deepEqual(errors.filter((e) => !/WebSocket/.test(e)), [])
+})
