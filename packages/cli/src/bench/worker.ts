@@ -82,8 +82,11 @@ async function open (clientId: string): Promise<SiarClient | undefined> {
     const client = await connect(connectOptions(clientId))
     connectTimes.record(nowUs() - started)
     // Nagle's algorithm on our side would hold small publishes back up to 40 ms: measure the broker, not that.
-    const socket = client.raw.stream as unknown as { setNoDelay?: (on: boolean) => void }
+    const socket = client.raw.stream as unknown as { setNoDelay?: (on: boolean) => void, setMaxListeners?: (n: number) => void }
     socket.setNoDelay?.(true)
+    // Open-loop publishing keeps writing while the socket is backed up, and mqtt.js
+    // waits for 'drain' once per such write: many listeners are expected, not a leak.
+    socket.setMaxListeners?.(0)
     clients.push(client)
     return client
   } catch (err) {
