@@ -1,10 +1,10 @@
 import type { Aedes } from 'aedes'
 import type { Logger } from '../logger.js'
 import { attachOutboundState, installOutboundInterceptor, type DropReason } from './outbound-writes.js'
-import { unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
+import { invalidateSubscriptionIndex, unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
 import { stripConnectOnlyWillProperties } from './will-properties.js'
 import { enqueueOncePerClient } from './queue-once-per-client.js'
-import { retainedAsReadable } from './retained-stream.js'
+import { fixRetainedOnSubscribe } from './retained-stream.js'
 import { fixQueuedMessage, onClientReady, onConnackSent, prepareSessionResume } from './session-resume.js'
 
 /**
@@ -68,8 +68,13 @@ export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
 
   stripConnectOnlyWillProperties(broker)
   enqueueOncePerClient(broker.persistence)
-  retainedAsReadable(broker.persistence)
+  fixRetainedOnSubscribe(broker.persistence)
 
   aedes.on('connackSent', (_connack, client) => onConnackSent(client))
-  aedes.on('clientReady', (client) => onClientReady(client))
+  aedes.on('clientReady', (client) => {
+    onClientReady(client)
+    invalidateSubscriptionIndex(client)
+  })
+  aedes.on('subscribe', (_subs, client) => invalidateSubscriptionIndex(client))
+  aedes.on('unsubscribe', (_unsubs, client) => invalidateSubscriptionIndex(client))
 }

@@ -1,4 +1,5 @@
 import { topicMatchesFilter } from './topic-filter.js'
+import { INDEX_THRESHOLD, SubscriptionIndex } from './subscription-index.js'
 
 /**
  * One delivery per message per client, carrying what every matching
@@ -24,8 +25,14 @@ import { topicMatchesFilter } from './topic-filter.js'
  * duplicates. The wrappers are set in preConnect, before aedes builds any
  * subscription (each subscription captures the deliver function it is given).
  *
+ * Known limit: aedes lowers the QoS to that of a subscription whose filter is
+ * exactly the topic name, after siar chose the QoS; so when such a
+ * subscription overlaps a wildcard one with a higher QoS, the lower wins.
+ *
  * Cost: a client with one subscription pays a property walk that stops at the
- * second key; clients with more pay one filter match per subscription.
+ * second key; clients with a few pay one filter match per subscription; past
+ * INDEX_THRESHOLD subscriptions a per-client trie is walked instead
+ * (subscription-index.ts).
  */
 interface AedesSubscription { qos: number, nl?: boolean, si?: number }
 type Deliver = (packet: any, cb: () => void) => void
@@ -86,13 +93,49 @@ export function matchSubscriptions (client: any, packet: any, out: SubscriptionM
   const own = packet.clientId !== undefined && packet.clientId === client.id
   out.maxQos = -1
   out.ids.length = 0
-  for (const filter in subs) {
-    const sub = subs[filter] as AedesSubscription
-    if (own && sub.nl === true) continue // [MQTT-3.8.3-3] no-local
-    if (!topicMatchesFilter(filter, topic)) continue
-    if (sub.qos > out.maxQos) out.maxQos = sub.qos
-    if (sub.si !== undefined) out.ids.push(sub.si)
+  const index = indexOf(client, subs)
+  if (index === null) {
+    for (const filter in subs) {
+      if (topicMatchesFilter(filter, topic)) add(subs[filter] as AedesSubscription, own, out)
+    }
+    return
   }
+  index.match(topic, MATCHED)
+  for (const filter of MATCHED) {
+    const sub = subs[filter]
+    if (sub !== undefined) add(sub, own, out)
+  }
+  MATCHED.length = 0
+}
+
+function add (sub: AedesSubscription, own: boolean, out: SubscriptionMatch): void {
+  if (own && sub.nl === true) return // [MQTT-3.8.3-3] no-local
+  if (sub.qos > out.maxQos) out.maxQos = sub.qos
+  if (sub.si !== undefined) out.ids.push(sub.si)
+}
+
+const INDEX = Symbol.for('siar.aedes-fixes.subscription-index')
+/** Scratch list of matching filters (one delivery runs at a time). */
+const MATCHED: string[] = []
+
+/** The client's filter index, built on first use after a change; null while it has few subscriptions. */
+function indexOf (client: any, subs: Record<string, AedesSubscription>): SubscriptionIndex<string> | null {
+  const cached: SubscriptionIndex<string> | null | undefined = client[INDEX]
+  if (cached !== undefined) return cached
+  let count = 0
+  for (const _ in subs) count++
+  let index: SubscriptionIndex<string> | null = null
+  if (count > INDEX_THRESHOLD) {
+    index = new SubscriptionIndex()
+    for (const filter in subs) index.add(filter, filter)
+  }
+  client[INDEX] = index
+  return index
+}
+
+/** Call when the client's subscriptions changed (aedes 'subscribe', 'unsubscribe', 'clientReady'). */
+export function invalidateSubscriptionIndex (client: any): void {
+  if (client != null) client[INDEX] = undefined
 }
 
 function setIdentifiers (packet: any, ids: number[]): void {
