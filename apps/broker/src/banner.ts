@@ -7,7 +7,7 @@ export function formatBanner (broker: Broker): string {
   const mode = broker.backplane.kind === 'memory' ? 'single node, in-memory' : `cluster node ${broker.nodeId}, ${broker.backplane.kind}`
   const lines = [`siar ${broker.version} (${mode})`]
   for (const l of broker.listeners) {
-    const extra = l.kind === 'http' ? `   (health: ${l.url}/healthz)` : ''
+    const extra = l.kind === 'http' ? `   (explorer: ${l.url}/  health: ${l.url}/healthz)` : ''
     lines.push(`  ${LABELS[l.kind] ?? l.kind}  ${l.url}${extra}`)
   }
   if (broker.listeners.length === 0) lines.push('  no listeners enabled')
