@@ -1,6 +1,7 @@
 import type { ExplorerStore } from '../model/store.js'
 import type { TopicNode } from '../model/topic-tree.js'
 import { previewOf } from '../model/message.js'
+import { formatBytes } from './hooks.js'
 
 /** Mosquitto's $SYS names, which siar publishes too; shown when present. */
 const KNOWN: Array<[topic: string, label: string]> = [
@@ -64,6 +65,7 @@ function value (node: TopicNode): string {
     const seconds = parseInt(text, 10)
     if (Number.isFinite(seconds)) return formatDuration(seconds)
   }
+  if (/\/heap\/(current|maximum)$/.test(node.topic) && /^\d+$/.test(text)) return formatBytes(Number(text))
   return text
 }
 
