@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 import { attachOutboundState, installOutboundInterceptor, type DropReason } from './outbound-writes.js'
 import { invalidateSubscriptionIndex, unifyOverlappingDeliveries } from './overlapping-subscriptions.js'
 import { stripConnectOnlyWillProperties } from './will-properties.js'
+import { awaitConnack } from './connack-first.js'
 import { enqueueOncePerClient } from './queue-once-per-client.js'
 import { fixRetainedOnSubscribe } from './retained-stream.js'
 import { fixQueuedMessage, onClientReady, onConnackSent, prepareSessionResume } from './session-resume.js'
@@ -48,6 +49,7 @@ export function installAedesFixes (aedes: Aedes, ctx: AedesFixContext): void {
   const preConnect = broker.preConnect
   broker.preConnect = function siarPreConnect (client: any, packet: any, done: (err: Error | null, ok: boolean) => void) {
     try {
+      awaitConnack(client)
       prepareSessionResume(client, packet)
       unifyOverlappingDeliveries(client)
       attachOutboundState(client, packet, { onDrop, maxHeldMessages: ctx.maxQueuedMessages ?? DEFAULT_MAX_HELD_MESSAGES })

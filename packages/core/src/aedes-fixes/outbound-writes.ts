@@ -3,6 +3,7 @@ import { exceedsMaximumPacketSize } from './max-packet-size.js'
 import { admitInflight, createReceiveMaximum, type ReceiveMaximumState } from './receive-maximum.js'
 import { applyServerTopicAlias } from './server-topic-alias.js'
 import { confirmSessionExpiry } from './connack-session-expiry.js'
+import { holdUntilConnack, releaseAfterConnack } from './connack-first.js'
 
 /**
  * The one choke point for PUBLISH packets leaving siar toward a v5 client.
@@ -60,9 +61,17 @@ export function installOutboundInterceptor (): void {
   originalWrite = write
   const siarWriteToStream: WriteToStream = function siarWriteToStream (packet, stream, opts) {
     if (packet.cmd !== 'publish') {
-      if (packet.cmd === 'connack' && stream.client?.[SIAR_V5_CLIENT] === true) confirmSessionExpiry(packet, stream.client)
+      if (packet.cmd === 'connack' && stream.client?.[SIAR_V5_CLIENT] === true) {
+        confirmSessionExpiry(packet, stream.client)
+      }
+      if (packet.cmd === 'connack') {
+        const written = write(packet, stream, opts)
+        releaseAfterConnack(stream.client, packet, (held) => writeHeld(write, held, stream, opts))
+        return written
+      }
       return write(packet, stream, opts)
     }
+    if (holdUntilConnack(stream.client, packet)) return true
     const state: OutboundState | undefined = stream.client?.[OUTBOUND]
     if (state === undefined) return write(packet, stream, opts)
     return writePublish(state, packet)
@@ -73,6 +82,12 @@ export function installOutboundInterceptor (): void {
     set: (value: boolean) => { write.cacheNumbers = value }
   })
   aedesMqttPacket.writeToStream = siarWriteToStream
+}
+
+function writeHeld (write: WriteToStream, packet: any, stream: any, opts: any): void {
+  const state: OutboundState | undefined = stream.client?.[OUTBOUND]
+  if (state === undefined) write(packet, stream, opts)
+  else writePublish(state, packet)
 }
 
 function writePublish (state: OutboundState, packet: any): boolean {
