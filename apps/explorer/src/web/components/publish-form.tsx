@@ -98,6 +98,7 @@ export function PublishForm ({ draft, v5, publish }: Props) {
             <label>Response topic <input name='responseTopic' value={responseTopic} onInput={(e) => setResponseTopic(e.currentTarget.value)} /></label>
             <label>Correlation data <input name='correlationData' value={correlation} onInput={(e) => setCorrelation(e.currentTarget.value)} /></label>
           </div>
+          {userProps.length > 0 && <div class='muted small-title'>User properties</div>}
           {userProps.map(([k, v], i) => (
             <div class='inline user-prop' key={i}>
               <input aria-label='user property name' placeholder='name' value={k} onInput={(e) => setUser(i, 0, e.currentTarget.value)} />

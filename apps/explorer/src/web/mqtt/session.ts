@@ -39,7 +39,9 @@ export async function openSession (profile: ConnectionProfile, store: ExplorerSt
   const stop = client.onMessage((m: Message) => {
     const msg = {
       topic: m.topic,
-      payload: m.payload as Uint8Array,
+      // A copy: mqtt.js may hand out a view into a larger network buffer, which
+      // history would otherwise keep alive for as long as the message.
+      payload: new Uint8Array(m.payload),
       qos: m.qos,
       retain: m.retain,
       dup: m.dup,
