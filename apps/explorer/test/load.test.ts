@@ -100,11 +100,13 @@ test('the page keeps rendering at 10,000 topics and 1,000 messages/s', async (t)
     `(total ${round(report.longTaskTotalMs)} ms, max ${round(report.longTaskMaxMs)} ms)`)
   await screenshot(page, 'load')
 
-  // Bounds with room for a busy 2-core CI machine that also runs the broker and the publisher.
-  assert.ok(report.frames / report.seconds >= 20, `at least 20 frames/s (got ${round(report.frames / report.seconds)})`)
-  assert.ok(report.frameP95 <= 100, `95% of frames within 100 ms (got ${round(report.frameP95)})`)
-  assert.ok(report.longTaskMaxMs <= 500, `no main-thread block over 500 ms (got ${round(report.longTaskMaxMs)})`)
-  assert.ok(report.longTaskTotalMs <= report.seconds * 1000 * 0.25, `long tasks under a quarter of the time (got ${round(report.longTaskTotalMs)} ms)`)
+  // Bounds with room for a busy 2-core machine that also runs the broker, the
+  // publisher and other test files; a page that re-rendered the whole tree per
+  // message, or blocked per message, would miss them by far (seconds per frame).
+  assert.ok(report.frames / report.seconds >= 15, `at least 15 frames/s (got ${round(report.frames / report.seconds)})`)
+  assert.ok(report.frameP95 <= 200, `95% of frames within 200 ms (got ${round(report.frameP95)})`)
+  assert.ok(report.longTaskMaxMs <= 1000, `no main-thread block over 1 s (got ${round(report.longTaskMaxMs)})`)
+  assert.ok(report.longTaskTotalMs <= report.seconds * 1000 * 0.3, `long tasks under 30% of the time (got ${round(report.longTaskTotalMs)} ms)`)
 
   // Still interactive under that load: a search over 10,000 topics answers quickly.
   const t0 = Date.now()
