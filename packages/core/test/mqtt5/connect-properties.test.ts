@@ -14,7 +14,6 @@ test('CONNACK advertises siar\'s limits and assigns a client identifier to an em
   assert.equal(properties.receiveMaximum, 100)
   assert.equal(properties.topicAliasMaximum, 32)
   assert.equal(properties.maximumPacketSize, 1024 * 1024)
-  assert.equal(properties.sharedSubscriptionAvailable, false)
   // [MQTT-3.2.2-16] a zero-length ClientId gets an Assigned Client Identifier
   assert.match(properties.assignedClientIdentifier, /\S+/)
 })
