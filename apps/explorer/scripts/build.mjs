@@ -2,7 +2,7 @@
 // Bundles the page (src/web) into dist/web with esbuild: one app.js, one
 // app.css, index.html, and a .gz of each so a Raspberry Pi serves the bundle
 // without compressing it on every request. Prints the sizes.
-// Usage: node scripts/build.mjs [--dev]
+// Usage: node scripts/build.mjs [--dev] [--out DIR]
 import { build } from 'esbuild'
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
@@ -46,7 +46,9 @@ export async function buildExplorer ({ outDir = WEB_OUT_DIR, minify = true } = {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const sizes = await buildExplorer({ minify: !process.argv.includes('--dev') })
+  const out = process.argv.indexOf('--out')
+  const outDir = out > 0 && process.argv[out + 1] ? process.argv[out + 1] : WEB_OUT_DIR
+  const sizes = await buildExplorer({ outDir, minify: !process.argv.includes('--dev') })
   for (const [file, s] of Object.entries(sizes)) {
     console.log(`explorer: ${file.padEnd(10)} ${(s.bytes / 1024).toFixed(1).padStart(7)} KiB  (${(s.gzipBytes / 1024).toFixed(1)} KiB gzipped)`)
   }

@@ -8,7 +8,7 @@ import { request } from 'node:http'
 import { WebSocket } from 'ws'
 import { getFreePort, spawnTracked, waitFor, withTimeout } from '@siar/testing'
 import { startExplore } from '../src/commands/explore.js'
-import { buildPage, collectPageErrors, expandTopic, openBrowser, screenshot } from '../../../apps/explorer/test/support/browser.js'
+import { buildPage, collectPageErrors, expandTopic, openBrowser, screenshot } from './explore-browser.js'
 
 function canConnect (port: number): Promise<boolean> {
   return new Promise((resolve) => {
