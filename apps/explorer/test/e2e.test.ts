@@ -37,6 +37,14 @@ test('explorer served by the broker', async (t) => {
     await screenshot(page, 'tree')
   })
 
+  await t.test('arrow keys move through the tree', async () => {
+    await clickTopic(page, 'home')
+    for (const key of ['ArrowDown', 'ArrowDown', 'ArrowRight']) await page.keyboard.press(key)
+    await page.locator('.detail[data-topic="home/kitchen/temp"]').waitFor()
+    await page.keyboard.press('ArrowLeft')
+    await page.locator('.detail[data-topic="home/kitchen"]').waitFor()
+  })
+
   await t.test('the filter narrows the tree to matching topics', async () => {
     await page.fill('input.filter', 'light')
     await page.locator('.row[data-topic="home/hall/light"]').waitFor()

@@ -43,7 +43,8 @@ export function TreeView ({ store }: { store: ExplorerStore }) {
     <div class='tree-wrap'>
       {cache.current.note && <div class='tree-note'>{cache.current.note}</div>}
       <div
-        class='tree' ref={scroller} role='tree' aria-label='topics'
+        class='tree' ref={scroller} role='tree' aria-label='topics' tabIndex={0}
+        onKeyDown={(e) => onKey(e, rows, store, scroller.current)}
         onScroll={(e) => setView({ top: (e.currentTarget as HTMLDivElement).scrollTop, height: (e.currentTarget as HTMLDivElement).clientHeight })}
       >
         <div style={{ height: `${rows.length * ROW_HEIGHT_PX}px`, position: 'relative' }}>
@@ -55,6 +56,34 @@ export function TreeView ({ store }: { store: ExplorerStore }) {
       </div>
     </div>
   )
+}
+
+/** Arrow keys move the selection, Right/Left open and close, as in a file tree (WAI-ARIA tree pattern). */
+function onKey (e: KeyboardEvent, rows: Row[], store: ExplorerStore, el: HTMLDivElement | null): void {
+  const at = rows.findIndex((r) => r.node === store.selected)
+  const row = rows[at]
+  let next = at
+  if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, at + 1)
+  else if (e.key === 'ArrowUp') next = Math.max(0, at - 1)
+  else if (e.key === 'ArrowRight' && row && row.node.sorted.length > 0) {
+    if (!row.open) store.toggle(row.node, true)
+    else next = at + 1
+  } else if (e.key === 'ArrowLeft' && row) {
+    if (row.open && !store.filter) store.toggle(row.node, false)
+    else next = rows.findIndex((r) => r.node === row.node.parent)
+  } else if (e.key === 'Enter' && row && !store.filter) store.toggle(row.node)
+  else return
+  e.preventDefault()
+  const target = rows[next]
+  if (next !== at && target) {
+    store.select(target.node)
+    // Keep the selection in view: rows outside the window are not drawn at all.
+    if (el) {
+      const top = next * ROW_HEIGHT_PX
+      if (top < el.scrollTop) el.scrollTop = top
+      else if (top + ROW_HEIGHT_PX > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT_PX - el.clientHeight
+    }
+  }
 }
 
 function currentRows (store: ExplorerStore, cache: RowCache): Row[] {
