@@ -12,6 +12,8 @@ import { describeRedisTarget } from './backplane/redis-connection.js'
 import { ackQos1AfterRouting } from './aedes-fixes/ack-after-route.js'
 import { createRemoteTakeover } from './cluster/takeover.js'
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js'
+import { createSharedSubscriptions, type SharedSubscriptions } from './cluster/shared/index.js'
+import { INTERNAL_PREFIX } from './cluster/shared/share-filter.js'
 import { capOfflineQueues } from './session/offline-queue-cap.js'
 import { cleanIncomingOnCleanStart } from './aedes-fixes/clean-incoming.js'
 import { installAedesFixes } from './aedes-fixes/index.js'
@@ -40,7 +42,7 @@ export interface Readiness { ready: boolean, checks: Record<string, ReadinessChe
 
 export interface BrokerEvents {
   /** queue_full: offline queue cap (or held-for-Receive-Maximum cap); too_large: over the client's Maximum Packet Size; expired: Message Expiry passed while held by Receive Maximum. */
-  messageDropped: [info: { reason: 'queue_full' | 'too_large' | 'expired', clientId: string }]
+  messageDropped: [info: { reason: 'queue_full' | 'too_large' | 'expired' | 'no_subscribers', clientId: string }]
   /** A CONNECT was refused for its credentials (CONNACK 4/5, v5 0x86/0x87). */
   authFailed: [info: { reason: AuthFailureReason }]
   /** The ACL refused a publish, a subscription or a delivery. */
@@ -105,6 +107,8 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   const queueCap = capOfflineQueues(backplane.persistence, {
     maxQueuedMessages: limits.maxQueuedMessages,
     isOnline: (id) => clients.has(id),
+    // In a cluster a client online on another node looks offline here: count its queue in Redis.
+    queueLength: backplane.queueLength,
     onDrop: (clientId) => {
       events.emit('messageDropped', { reason: 'queue_full', clientId })
       warnQueueFullOnce(clientId)
@@ -132,6 +136,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     topicAliasMaximum: limits.topicAliasMaximum,
     sessionExpiryIntervalLimit: limits.maxSessionExpirySeconds,
     preConnect: (client, packet, done) => {
+      shared?.attach(client)
       const cleanStart = packet.clean !== false
       cleanIncomingOnCleanStart(backplane.persistence, packet.clientId, cleanStart)
         .then(() => done(null, true), (err: Error) => {
@@ -140,7 +145,19 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
         })
     },
     // Password file, client-certificate CN, anonymous policy, ACL and per-client limits.
-    ...security.hooks
+    ...security.hooks,
+    published: (packet, client, done) => {
+      if (shared) shared.published(packet, client, done)
+      else done()
+    }
+  }
+  {
+    // The internal filters behind $share/ subscriptions are not a topic anyone may publish to.
+    const authorizePublish = aedesOptions.authorizePublish as NonNullable<AedesOptions['authorizePublish']>
+    aedesOptions.authorizePublish = (client, packet, done) => {
+      if (client && packet.topic.startsWith(INTERNAL_PREFIX)) return done(new Error(`${INTERNAL_PREFIX} topics are reserved`))
+      authorizePublish(client, packet, done)
+    }
   }
   if (clustered) {
     const authorizePublish = aedesOptions.authorizePublish as NonNullable<AedesOptions['authorizePublish']>
@@ -152,6 +169,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     })
   }
 
+  let shared: SharedSubscriptions | undefined
   const aedes = new Aedes(aedesOptions)
   aedesRef = aedes
   await aedes.listen()
@@ -159,6 +177,13 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     ? await startClusterNode({ aedes, backplane, nodeId, nodeTimeoutMs: options.cluster.nodeTimeoutMs, log: log.child({ component: 'cluster' }) })
     : undefined
   if (clustered) log.info({ nodeId, redis: describeRedisTarget(options.cluster) }, 'cluster node: state in Redis')
+  shared = createSharedSubscriptions({
+    aedes,
+    backplane,
+    nodeId,
+    log: log.child({ component: 'shared-subscriptions' }),
+    onNoMember: () => events.emit('messageDropped', { reason: 'no_subscribers', clientId: '' })
+  })
   installAedesFixes(aedes, {
     logger: log.child({ component: 'aedes-fixes' }),
     onMessageDropped: (info) => events.emit('messageDropped', info),
@@ -179,6 +204,12 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   events.on('authFailed', (info) => metrics.authFailure(info.reason))
   events.on('accessDenied', (info) => metrics.authzFailure(info.action))
   events.on('limitHit', (info) => metrics.limitHit(info.limit))
+  if (backplane.redis) {
+    // Cluster mode: health, reconnects and command latency per connection (siar_redis_*).
+    metrics.instrumentRedisClient(backplane.redis.db, 'persistence')
+    metrics.instrumentRedisClient(backplane.redis.pub, 'pubsub_publish')
+    metrics.instrumentRedisClient(backplane.redis.sub, 'pubsub_subscribe')
+  }
   const sys = startSysPublisher({
     intervalSeconds: options.sys.intervalSeconds,
     aedes,
@@ -311,6 +342,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     for (const stream of connections) stream.destroy()
     await stopAccepting
+    await shared?.close()
     await cluster?.stop()
     await backplane.close()
     security.close()

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Redis } from 'ioredis'
 import mqemitterRedis from 'mqemitter-redis'
-import { startRedis, startTestBroker, waitFor } from '@siar/testing'
+import { connectMqtt, MessageCollector, startRedis, startTestBroker, waitFor } from '@siar/testing'
 import { scrape, value } from './scrape.js'
 
 test('an instrumented Redis client: connected 1 → 0 when redis-server stops, reconnects counted, latency observed', async (t) => {
@@ -53,4 +53,40 @@ test('an instrumented mqemitter-redis bus: messages out and in, both connections
   assert.equal(value(s, 'siar_backplane_messages_total{direction="in"}'), 3)
   assert.equal(value(s, 'siar_redis_connected{role="pubsub_publish"}'), 1)
   assert.equal(value(s, 'siar_redis_connected{role="pubsub_subscribe"}'), 1)
+})
+
+test('cluster mode: the broker reports its three Redis connections and counts through the Redis bus', async (t) => {
+  const redis = await startRedis()
+  const b = await startTestBroker({ sys: { intervalSeconds: 0 }, cluster: { redis: redis.url } }).catch(async (err) => {
+    await redis.stop()
+    throw err
+  })
+  const sub = await connectMqtt(b.mqttUrl)
+  const pub = await connectMqtt(b.mqttUrl)
+  // Clients, then the broker, then Redis: a cluster broker cannot finish
+  // closing its clients' subscriptions while Redis is gone.
+  t.after(async () => {
+    await Promise.all([sub, pub].map((c) => c.endAsync()))
+    await b.close()
+    await redis.stop()
+  })
+  await sub.subscribeAsync('c/#', { qos: 1 })
+  const got = new MessageCollector(sub)
+  const before = await scrape(b.httpUrl)
+  for (let i = 0; i < 10; i++) await pub.publishAsync('c/x', `m${i}`, { qos: 1 })
+  await pub.publishAsync('nobody/here', 'x', { qos: 0, retain: true })
+  await got.waitForCount(10)
+
+  const s = await waitFor(async () => {
+    const x = await scrape(b.httpUrl)
+    return value(x, 'siar_retained_messages') === 1 && value(x, 'siar_inflight_messages') === 0 ? x : undefined
+  }, 'the retained message in Redis and every delivery acknowledged')
+  for (const role of ['persistence', 'pubsub_publish', 'pubsub_subscribe']) {
+    assert.equal(value(s, `siar_redis_connected{role="${role}"}`), 1, role)
+    assert.ok(value(s, `siar_redis_command_duration_seconds_count{role="${role}"}`) >= 1, role)
+  }
+  assert.equal(value(s, 'siar_publish_received_total{qos="1"}') - value(before, 'siar_publish_received_total{qos="1"}'), 10)
+  assert.equal(value(s, 'siar_publish_delivered_total{qos="1"}') - value(before, 'siar_publish_delivered_total{qos="1"}'), 10)
+  // Other nodes may have subscribers: a node of a cluster does not count no_subscribers.
+  assert.equal(value(s, 'siar_messages_dropped_total{reason="no_subscribers"}'), 0)
 })
