@@ -117,3 +117,12 @@ test('siar explore lets the browser connect directly to a ws:// broker', async (
     username: 'ann'
   })
 })
+
+test('siar explore is listed among the CLI commands', async () => {
+  const { main } = await import('../src/main.js')
+  let out = ''
+  const sink = { write: (s: string | Uint8Array) => { out += String(s); return true } } as unknown as NodeJS.WritableStream
+  const code = await main(['--help'], { stdout: sink, stderr: sink, stdin: process.stdin, env: {} })
+  assert.equal(code, 0)
+  assert.match(out, /explore \[options\] \[url\]\s+open the web explorer for any broker/)
+})
