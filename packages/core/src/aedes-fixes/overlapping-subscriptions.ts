@@ -91,21 +91,44 @@ export function matchSubscriptions (client: any, packet: any, out: SubscriptionM
   const subs: Record<string, AedesSubscription> = client.subscriptions
   const topic: string = packet.topic
   const own = packet.clientId !== undefined && packet.clientId === client.id
-  out.maxQos = -1
   out.ids.length = 0
+  // Consecutive messages to a client are often on one topic: reuse the last answer.
+  const last: LastMatch | undefined = client[LAST_MATCH]
+  if (last !== undefined && last.topic === topic && last.own === own) {
+    out.maxQos = last.maxQos
+    for (const id of last.ids) out.ids.push(id)
+    return
+  }
+  out.maxQos = -1
   const index = indexOf(client, subs)
   if (index === null) {
     for (const filter in subs) {
       if (topicMatchesFilter(filter, topic)) add(subs[filter] as AedesSubscription, own, out)
     }
+  } else {
+    index.match(topic, MATCHED)
+    for (const filter of MATCHED) {
+      const sub = subs[filter]
+      if (sub !== undefined) add(sub, own, out)
+    }
+    MATCHED.length = 0
+  }
+  remember(client, last, topic, own, out)
+}
+
+interface LastMatch { topic: string, own: boolean, maxQos: number, ids: number[] }
+const LAST_MATCH = Symbol.for('siar.aedes-fixes.last-match')
+
+function remember (client: any, last: LastMatch | undefined, topic: string, own: boolean, out: SubscriptionMatch): void {
+  if (last === undefined) {
+    client[LAST_MATCH] = { topic, own, maxQos: out.maxQos, ids: out.ids.slice() }
     return
   }
-  index.match(topic, MATCHED)
-  for (const filter of MATCHED) {
-    const sub = subs[filter]
-    if (sub !== undefined) add(sub, own, out)
-  }
-  MATCHED.length = 0
+  last.topic = topic
+  last.own = own
+  last.maxQos = out.maxQos
+  last.ids.length = 0
+  for (const id of out.ids) last.ids.push(id)
 }
 
 function add (sub: AedesSubscription, own: boolean, out: SubscriptionMatch): void {
@@ -135,7 +158,9 @@ function indexOf (client: any, subs: Record<string, AedesSubscription>): Subscri
 
 /** Call when the client's subscriptions changed (aedes 'subscribe', 'unsubscribe', 'clientReady'). */
 export function invalidateSubscriptionIndex (client: any): void {
-  if (client != null) client[INDEX] = undefined
+  if (client == null) return
+  client[INDEX] = undefined
+  client[LAST_MATCH] = undefined
 }
 
 function setIdentifiers (packet: any, ids: number[]): void {
