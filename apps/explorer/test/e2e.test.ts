@@ -171,6 +171,34 @@ test('explorer served by the broker', async (t) => {
     await screenshot(page, 'broker-panel')
   })
 
+  await t.test('the history bound is configurable and trims at once', async () => {
+    await page.click('button[data-tab="topic"]')
+    await clickTopic(page, 'plant/sensor1')
+    assert.equal(await page.locator('[data-testid="history"] li').count(), 6)
+    await page.fill('header input[type="number"]', '2')
+    await page.locator('header input[type="number"]').dispatchEvent('change')
+    await page.locator('[data-testid="history"] li').nth(2).waitFor({ state: 'detached' })
+    assert.equal(await page.locator('[data-testid="history"] li').count(), 2)
+  })
+
+  await t.test('reconnecting as MQTT 3.1.1 starts a fresh tree and hides the v5 properties', async () => {
+    await page.click('button[data-tab="connection"]')
+    const form = page.locator('[data-testid="connect-form"]')
+    await form.locator('select[name="protocolVersion"]').selectOption('4')
+    await form.locator('textarea[name="subscriptions"]').fill('v3/#')
+    await form.locator('button[type="submit"]').click()
+    await page.locator('[data-testid="status"]', { hasText: 'connected' }).waitFor()
+    assert.equal(await page.locator('.row[data-topic="home"]').count(), 0, 'the old tree is gone')
+    await pub.publishAsync('v3/hello', 'old protocol', { properties: { userProperties: { dropped: 'yes' } } })
+    await page.locator('.row[data-topic="v3"]').waitFor()
+    await expandTopic(page, 'v3')
+    await clickTopic(page, 'v3/hello')
+    await page.locator('[data-testid="payload"]', { hasText: 'old protocol' }).waitFor()
+    assert.equal(await page.locator('[data-testid="user-properties"]').count(), 0, 'a 3.1.1 client gets no properties')
+    await page.click('button[data-tab="publish"]')
+    assert.equal(await page.locator('[data-testid="publish-form"] fieldset').count(), 0)
+  })
+
   assert.deepEqual(errors, [], 'no errors in the page')
 })
 

@@ -44,6 +44,11 @@ test('with authentication on, the page asks for a login and does not connect ano
   await form.locator('[role="alert"]', { hasText: /not authorized|bad user name or password/i }).waitFor()
 
   await form.locator('input[name="password"]').fill('s3cret')
+  // A saved profile keeps the password only when the box is ticked.
+  await form.locator('input[name="profileName"]').fill('lab')
+  await form.locator('button:text("Save profile")').click()
+  const saved = await page.evaluate('JSON.parse(localStorage.getItem("siar-explorer.profiles.v1"))') as Array<{ name: string, username: string, password: string }>
+  assert.deepEqual(saved.map((p) => [p.name, p.username, p.password]), [['lab', 'ann', '']])
   await form.locator('button[type="submit"]').click()
   await page.locator('[data-testid="status"]', { hasText: 'connected' }).waitFor()
   assert.ok(attempts.some((a) => a.startsWith('client siar-explorer-')), attempts.join('; '))
