@@ -1,9 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connectMqtt } from '@siar/testing'
 import { buildPage, collectPageErrors, openBrowser, screenshot, startExplorerBroker } from './support/browser.js'
 
 /**
@@ -17,8 +18,11 @@ test('with authentication on, the page asks for a login and does not connect ano
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const passwordFile = join(dir, 'passwd')
   execFileSync('mosquitto_passwd', ['-c', '-b', passwordFile, 'ann', 's3cret'])
+  // ann may only read lab/#: the page's default `#` and `$SYS/#` are refused.
+  const aclFile = join(dir, 'acl')
+  writeFileSync(aclFile, 'user ann\ntopic readwrite lab/#\n')
   const webDir = await buildPage(after)
-  const tb = await startExplorerBroker(after, webDir, { auth: { passwordFile } })
+  const tb = await startExplorerBroker(after, webDir, { auth: { passwordFile, aclFile } })
   const attempts: string[] = []
   tb.broker.aedes.on('client', (c) => attempts.push(`client ${c.id}`))
   tb.broker.aedes.on('connectionError', (_c, err) => attempts.push(`refused ${err.message}`))
@@ -50,7 +54,18 @@ test('with authentication on, the page asks for a login and does not connect ano
   const saved = await page.evaluate('JSON.parse(localStorage.getItem("siar-explorer.profiles.v1"))') as Array<{ name: string, username: string, password: string }>
   assert.deepEqual(saved.map((p) => [p.name, p.username, p.password]), [['lab', 'ann', '']])
   await form.locator('button[type="submit"]').click()
+  await form.locator('[role="alert"]', { hasText: 'the broker refused every subscription' }).waitFor()
+
+  // One allowed filter is enough to connect; the refused one is reported.
+  await form.locator('textarea[name="subscriptions"]').fill('lab/#\n#')
+  await form.locator('button[type="submit"]').click()
   await page.locator('[data-testid="status"]', { hasText: 'connected' }).waitFor()
+  assert.match(await page.locator('.warning').innerText(), /The broker refused: # \(/)
   assert.ok(attempts.some((a) => a.startsWith('client siar-explorer-')), attempts.join('; '))
+  const pub = await connectMqtt(tb.mqttUrl, { username: 'ann', password: 's3cret' })
+  t.after(() => pub.endAsync())
+  await pub.publishAsync('lab/bench', 'ok')
+  await page.locator('.row[data-topic="lab"]').waitFor()
+  await screenshot(page, 'login-connected')
   assert.deepEqual(errors.filter((e) => !/WebSocket/.test(e)), [])
 })

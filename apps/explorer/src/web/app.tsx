@@ -88,6 +88,7 @@ export function App ({ store, config }: { store: ExplorerStore, config: Explorer
         <span class='spacer' />
         {session && <button onClick={() => { void session.close(); setSession(null); setTab('connection') }}>Disconnect</button>}
       </header>
+      {conn.warning && conn.status === 'connected' && <div class='warning' role='status'>{conn.warning}</div>}
       <main>
         <aside>
           <input class='filter' type='search' placeholder='filter topics…' aria-label='filter topics' value={store.filter}

@@ -7,6 +7,8 @@ export interface ConnectionState {
   status: ConnectionStatus
   /** What the user should read: an error, or where we are connected. */
   detail: string
+  /** Something to fix that did not stop the connection (a refused subscription). */
+  warning?: string
 }
 
 type Listener = () => void
@@ -62,8 +64,8 @@ export class ExplorerStore {
     for (const l of this.#listeners) l()
   }
 
-  setConnection (status: ConnectionStatus, detail = ''): void {
-    this.connection = { status, detail }
+  setConnection (status: ConnectionStatus, detail = '', warning?: string): void {
+    this.connection = warning ? { status, detail, warning } : { status, detail }
     this.changed()
   }
 

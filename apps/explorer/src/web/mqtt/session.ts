@@ -50,28 +50,34 @@ export async function openSession (profile: ConnectionProfile, store: ExplorerSt
     store.ingest(m.properties ? { ...msg, properties: m.properties as Record<string, unknown> } : msg)
   })
   client.raw.on('reconnect', () => store.setConnection('reconnecting', profile.url))
-  client.raw.on('connect', () => store.setConnection('connected', profile.url))
   client.raw.on('offline', () => store.setConnection('reconnecting', `${profile.url}: connection lost, retrying`))
 
-  const subs: Subscription[] = []
-  try {
-    for (const s of profile.subscriptions) {
-      // Retain As Published (v5): we then see which live messages were retained,
-      // which the retained marker and "delete retained" rely on.
-      // bufferSize 1: we read messages through onMessage, not by iterating.
-      const sub = client.subscribe(s.filter, profile.protocolVersion === 5
-        ? { qos: s.qos, retainAsPublished: true, bufferSize: 1 }
-        : { qos: s.qos, bufferSize: 1 })
-      subs.push(sub)
+  // Each filter on its own: a broker (or its ACL) may refuse one, such as `#`
+  // or `$SYS/#`, and the rest are still worth showing.
+  const refused: string[] = []
+  for (const s of profile.subscriptions) {
+    // Retain As Published (v5): we then see which live messages were retained,
+    // which the retained marker and "delete retained" rely on.
+    // bufferSize 1: we read messages through onMessage, not by iterating.
+    const sub: Subscription = client.subscribe(s.filter, profile.protocolVersion === 5
+      ? { qos: s.qos, retainAsPublished: true, bufferSize: 1 }
+      : { qos: s.qos, bufferSize: 1 })
+    try {
       await sub.ready
+    } catch (err) {
+      refused.push(`${s.filter} (${(err as Error).message})`)
     }
-  } catch (err) {
+  }
+  if (refused.length === profile.subscriptions.length) {
     stop()
     await client.end(true).catch(() => {})
-    store.setConnection('error', (err as Error).message)
-    throw err
+    const message = `the broker refused every subscription: ${refused.join('; ')}`
+    store.setConnection('error', message)
+    throw new Error(message)
   }
-  store.setConnection('connected', profile.url)
+  const warning = refused.length > 0 ? `The broker refused: ${refused.join('; ')}` : undefined
+  store.setConnection('connected', profile.url, warning)
+  client.raw.on('connect', () => store.setConnection('connected', profile.url, warning))
 
   return {
     client,
