@@ -56,7 +56,7 @@ const cpuMs = (pid) => {
   return (Number(f[11]) + Number(f[12])) * 10
 }
 const sum = (pids, f) => pids.reduce((n, pid) => n + f(pid), 0)
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
+const median = (xs) => { if (xs.length === 0) return NaN; const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
 
 /** results[targetName][metricId] = [value per round] */
 const results = Object.fromEntries(targets.map((t) => [t.name, {}]))
@@ -68,8 +68,9 @@ for (let round = 0; round < rounds; round++) {
     const order = targets.map((_t, i) => targets[(i + round) % targets.length])
     for (const target of order) {
       const port = await freePort()
-      const broker = await target.start(port)
+      let broker
       try {
+        broker = await target.start(port)
         const plan = createPlan({ ...sc.plan, connect: { host: '127.0.0.1', port, protocolVersion: 5 } })
         let value
         let rssBefore = 0
@@ -92,8 +93,12 @@ for (let round = 0; round < rounds; round++) {
         if (sc.cpu) push(target, sc.cpu, Math.round(brokerCpuUsedMs * 1000 / Math.max(1, r.messages.unique) * 100) / 100)
         runs.push({ round, scenario: sc.id, target: target.name, value, loadAverage1m: loadavg()[0], brokerCpuPercent, generatorCpuPercent: r.generator.cpuPercent, workerCpuPercent: r.generator.workerCpuPercent, problems: r.problems, ...(sc.memory ? { rssBefore, rssHeld } : {}) })
         console.error(`round ${round + 1}/${rounds} ${sc.id.padEnd(12)} ${target.name.padEnd(26)} ${String(value).padStart(9)}  broker CPU ${brokerCpuPercent}%  generator CPU ${r.generator.cpuPercent}% (workers ${r.generator.workerCpuPercent.join('/')}%)`)
+      } catch (err) {
+        // One failed run is reported and left out of the medians; the comparison goes on.
+        console.error(`  ! ${target.name} ${sc.id}: run failed: ${err.message}`)
+        runs.push({ round, scenario: sc.id, target: target.name, error: err.message })
       } finally {
-        await broker.stop()
+        await broker?.stop()
       }
     }
   }
