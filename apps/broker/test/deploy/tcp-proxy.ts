@@ -45,9 +45,12 @@ export async function createRoundRobinProxy (ports: number[]): Promise<RoundRobi
       client.pipe(upstream)
       upstream.pipe(client)
     })
-    upstream.once('close', () => {
-      if (connected) client.destroy()
-      else route(client, attemptsLeft - 1)
+    upstream.once('close', (hadError) => {
+      if (!connected) { route(client, attemptsLeft - 1); return }
+      // A clean close from the broker: pipe() has already ended the client
+      // side, which flushes what the broker wrote last (a real load balancer
+      // forwards those bytes too). Only a reset is passed on as a reset.
+      if (hadError) client.destroy()
     })
     client.once('close', () => upstream.destroy())
   }
