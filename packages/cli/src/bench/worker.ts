@@ -38,7 +38,6 @@ const port = parentPort
 if (!port) throw new Error('bench worker must run in a worker thread')
 const post = (m: FromWorker): void => port.postMessage(m)
 
-
 const clients: SiarClient[] = []
 /** One tracker per receiving client: each must see every message once. */
 const trackers: SeqTracker[] = []
