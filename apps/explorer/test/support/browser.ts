@@ -69,9 +69,10 @@ export async function screenshot (page: Page, name: string): Promise<string> {
   return path
 }
 
-/** Click a tree row by its topic (rows are virtualized: reveal it with the filter first if needed). */
+/** Select a tree row by its topic and wait until the detail pane shows it (the Topic tab must be open). */
 export async function clickTopic (page: Page, topic: string): Promise<void> {
   await page.locator(`.row[data-topic="${topic}"]`).click()
+  await page.locator(`.detail[data-topic="${topic}"]`).waitFor()
 }
 
 /** Expand a branch row (its caret). */
