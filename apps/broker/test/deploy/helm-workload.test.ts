@@ -112,10 +112,13 @@ test('rolling restarts: preStop sleep, then the broker drains within the grace p
   assert.deepEqual(c.lifecycle.preStop.exec.command, ['sleep', String(sleep)])
   assert.ok(sleep >= 1)
   const shutdownSeconds = DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000
-  assert.ok(spec.terminationGracePeriodSeconds > sleep + shutdownSeconds,
-    `grace ${spec.terminationGracePeriodSeconds}s <= preStop ${sleep}s + broker shutdown bound ${shutdownSeconds}s`)
+  const drainSeconds = Number(c.env.find((e: { name: string }) => e.name === 'SIAR_DRAIN_WINDOW_MS').value) / 1000
+  assert.ok(drainSeconds > 0)
+  assert.ok(spec.terminationGracePeriodSeconds > sleep + drainSeconds + shutdownSeconds,
+    `grace ${spec.terminationGracePeriodSeconds}s <= preStop ${sleep}s + drain window ${drainSeconds}s + broker shutdown bound ${shutdownSeconds}s`)
   // The chart's own guard uses the same bound as the server.
-  await assert.rejects(renderChart({ set: { terminationGracePeriodSeconds: sleep + Math.ceil(shutdownSeconds) } }), /terminationGracePeriodSeconds must be longer/)
+  await assert.rejects(renderChart({ set: { terminationGracePeriodSeconds: sleep + drainSeconds + Math.ceil(shutdownSeconds) } }), /terminationGracePeriodSeconds must be longer/)
+  assert.ok(await renderChart({ set: { terminationGracePeriodSeconds: sleep + drainSeconds + Math.ceil(shutdownSeconds) + 1 } }))
   assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } })
   assert.equal(deployment.spec.replicas, undefined, 'the HPA owns replicas when autoscaling is on')
   const pdb = rendered.find('PodDisruptionBudget')

@@ -145,7 +145,10 @@ with a message that says what to change.
 {{- if and .Values.tls.enabled (not .Values.tls.existingSecret) }}
 {{- fail "siar: tls.enabled=true needs tls.existingSecret (a kubernetes.io/tls Secret with tls.crt and tls.key)" }}
 {{- end }}
-{{- if le (int .Values.terminationGracePeriodSeconds) (add (int .Values.lifecycle.preStopSleepSeconds) 5) }}
-{{- fail "siar: terminationGracePeriodSeconds must be longer than lifecycle.preStopSleepSeconds plus the broker's 5 s shutdown bound, or Kubernetes kills the broker before its clients are disconnected cleanly" }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (add (int .Values.lifecycle.preStopSleepSeconds) (int .Values.lifecycle.drainWindowSeconds) 5) }}
+{{- fail "siar: terminationGracePeriodSeconds must be longer than lifecycle.preStopSleepSeconds plus lifecycle.drainWindowSeconds plus the broker's 5 s shutdown bound, or Kubernetes kills the broker before its clients are disconnected cleanly" }}
+{{- end }}
+{{- if and .Values.redis.sentinel.hosts (not (include "siar.redisEnabled" .)) }}
+{{- fail "siar: redis.sentinel.hosts needs redis.url or redis.existingSecret too (it supplies credentials, db and TLS)" }}
 {{- end }}
 {{- end }}
