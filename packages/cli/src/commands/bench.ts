@@ -51,6 +51,7 @@ export function benchCommand (io: Io, done: (code: number) => void): Command {
 Scenarios:
 ${SCENARIO_NAMES.map((s) => `  ${s.padEnd(8)} ${SCENARIOS[s].summary}`).join('\n')}
 
+-i and -I set the client id prefix; every bench client adds its own suffix.
 Every payload carries a run id, publisher id, sequence number and the scheduled
 send time, so loss and duplicates are counted exactly and latency includes
 stalls. Exits 1 if connections fail, or QoS 1/2 messages are lost or QoS 2 ones
@@ -68,8 +69,9 @@ Examples:
 
 async function runBenchCommand (scenario: string, flags: BenchFlags, io: Io): Promise<number> {
   if (!isScenarioName(scenario)) throw new CliError(`unknown scenario ${JSON.stringify(scenario)}: use one of ${SCENARIO_NAMES.join(', ')}`, ExitCodes.USAGE)
-  // Many clients cannot share one id: -i becomes a prefix like -I.
-  const { options } = toConnectOptions({ ...flags, id: undefined })
+  // Many clients cannot share one id: -i becomes a prefix like -I, and each
+  // client gets its own id from it (so -c keeps one session per bench client).
+  const { options } = toConnectOptions({ ...flags, id: flags.id ?? flags.idPrefix ?? 'sb' })
   const num = (flag: string, value: string | undefined, min: number, max: number): number | undefined => (value === undefined ? undefined : intFlag(flag, value, min, max))
   const input: PlanInput = { scenario, connect: options }
   const set = <K extends keyof PlanInput>(key: K, value: PlanInput[K] | undefined): void => { if (value !== undefined) input[key] = value }
