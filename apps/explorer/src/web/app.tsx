@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { ExplorerConfig } from '../explorer-config.js'
 import { BrokerPanel } from './components/broker-panel.js'
 import { ConfirmDialog, type Question } from './components/confirm-dialog.js'
@@ -11,9 +11,25 @@ import { payloadText } from './model/message.js'
 import { DEFAULT_SUBSCRIPTIONS, randomClientId, type ConnectionProfile } from './model/profiles.js'
 import { mayAutoConnect, targetUrl } from './model/server-config.js'
 import type { ExplorerStore } from './model/store.js'
+import { DEFAULT_HISTORY_SIZE, MAX_HISTORY_SIZE } from './model/topic-tree.js'
 import { openSession, type Session } from './mqtt/session.js'
 
 type Tab = 'topic' | 'publish' | 'broker' | 'connection'
+
+const HISTORY_KEY = 'siar-explorer.history-size'
+
+/** Apply and remember the per-topic history bound. */
+function setHistorySize (store: ExplorerStore, n: number): void {
+  store.tree.historySize = Number.isFinite(n) && n >= 1 ? Math.min(n, MAX_HISTORY_SIZE) : DEFAULT_HISTORY_SIZE
+  try { localStorage.setItem(HISTORY_KEY, String(store.tree.historySize)) } catch { /* private mode: not remembered */ }
+  store.changed()
+}
+
+/** The bound the user chose last time in this browser. */
+export function restoreHistorySize (store: ExplorerStore): void {
+  const saved = Number(localStorage.getItem(HISTORY_KEY))
+  if (saved >= 1) store.tree.historySize = Math.min(saved, MAX_HISTORY_SIZE)
+}
 
 function defaultProfile (config: ExplorerConfig): ConnectionProfile {
   return {
@@ -57,20 +73,24 @@ export function App ({ store, config }: { store: ExplorerStore, config: Explorer
   // Served by a broker with no login needed: connect on open, no set-up.
   useEffect(() => { if (mayAutoConnect(config)) void connectWith(initial) }, [])
 
-  const ask = (text: string): Promise<boolean> => new Promise((resolve) => {
-    setQuestion({ text, answer: (yes) => { setQuestion(null); resolve(yes) } })
-  })
-  const actions: DetailActions = {
-    ask,
+  // One actions object for the page's life: the detail pane skips redraws while
+  // its props are unchanged, so they must not be rebuilt every frame.
+  const sessionRef = useRef<Session | null>(null)
+  sessionRef.current = session
+  const actions = useMemo<DetailActions>(() => ({
+    ask: (text) => new Promise((resolve) => {
+      setQuestion({ text, answer: (yes) => { setQuestion(null); resolve(yes) } })
+    }),
     clearRetained: async (topics) => {
-      if (!session) throw new Error('not connected')
-      for (const topic of topics) await session.publish({ topic, payload: '', qos: 1, retain: true })
+      const s = sessionRef.current
+      if (!s) throw new Error('not connected')
+      for (const topic of topics) await s.publish({ topic, payload: '', qos: 1, retain: true })
     },
     publishHere: (topic, message) => {
-      setDraft({ topic, payload: message ? payloadText(message.payload) : '', nonce: draft.nonce + 1 })
+      setDraft((d) => ({ topic, payload: message ? payloadText(message.payload) : '', nonce: d.nonce + 1 }))
       setTab('publish')
     }
-  }
+  }), [])
   const conn = store.connection
   const selected = store.selected
 
@@ -83,8 +103,8 @@ export function App ({ store, config }: { store: ExplorerStore, config: Explorer
         <span class='stat' data-testid='rate'>{store.rate} msg/s</span>
         <span class='stat' data-testid='topic-count'>{store.tree.byTopic.size} topics</span>
         <span class='stat'>{store.tree.messageCount} messages</span>
-        <label class='stat'>history <input type='number' min='1' max='10000' value={store.tree.historySize} class='small'
-          onChange={(e) => { store.tree.historySize = Number(e.currentTarget.value) || 100; store.changed() }} /> / topic</label>
+        <label class='stat'>history <input type='number' min='1' max={MAX_HISTORY_SIZE} value={store.tree.historySize} class='small'
+          onChange={(e) => setHistorySize(store, Number(e.currentTarget.value))} /> / topic</label>
         <span class='spacer' />
         {session && <button onClick={() => { void session.close(); setSession(null); setTab('connection') }}>Disconnect</button>}
       </header>

@@ -1,6 +1,6 @@
 import { Buffer } from 'buffer'
 import { render } from 'preact'
-import { App } from './app.js'
+import { App, restoreHistorySize } from './app.js'
 import { loadServerConfig } from './model/server-config.js'
 import { ExplorerStore } from './model/store.js'
 import './styles.css'
@@ -11,6 +11,7 @@ import './styles.css'
 
 void loadServerConfig().then((config) => {
   const store = new ExplorerStore()
+  restoreHistorySize(store)
   document.title = `siar explorer · ${config.label}`
   render(<App store={store} config={config} />, document.getElementById('app') as HTMLElement)
 })

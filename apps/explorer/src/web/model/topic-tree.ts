@@ -1,6 +1,8 @@
 import type { ReceivedMessage } from './message.js'
 
 export const DEFAULT_HISTORY_SIZE = 100
+/** Per topic; with thousands of topics more would exhaust the tab's memory. */
+export const MAX_HISTORY_SIZE = 10_000
 
 /**
  * One level of the topic hierarchy. Counters are kept up to date on ingest so
