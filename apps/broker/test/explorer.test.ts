@@ -82,3 +82,26 @@ test('explorer config: the ws listener on the browser\'s host name; login when a
   const noWs = explorerConfigFor({ listeners: listeners.slice(0, 1), version: '1', options: parseOptions({}) })
   assert.equal(noWs.connect, null)
 })
+
+test('runServer serves the built explorer at / and points it at its own ws listener', async (t) => {
+  const { getFreePort } = await import('@siar/testing')
+  const { runServer } = await import('../src/run-server.js')
+  const { PassThrough } = await import('node:stream')
+  const [port, wsPort, httpPort] = [await getFreePort(), await getFreePort(), await getFreePort()]
+  const server = await runServer({
+    flags: { port, wsPort, httpPort, logLevel: 'silent' },
+    env: {},
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    handleSignals: false
+  })
+  assert.ok(server, 'the server started')
+  t.after(() => server.stop())
+  const page = await get(httpPort, '/')
+  // Needs the explorer's build (npm test builds first): the hint says so otherwise.
+  assert.equal(page.status, 200, page.body.toString())
+  assert.match(page.body.toString(), /<script type="module" src="app.js"><\/script>/)
+  const config = JSON.parse((await get(httpPort, '/explorer-config.json')).body.toString())
+  assert.deepEqual(config.connect, { protocol: 'ws', port: wsPort, path: '/mqtt' })
+  assert.equal((await get(httpPort, '/healthz')).status, 200, 'exact routes still win over the explorer')
+})
