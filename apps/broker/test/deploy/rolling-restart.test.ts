@@ -24,11 +24,20 @@ const MAX_PER_PUBLISHER = 5_000
 
 const hasRedis = await startHasFlag('--redis')
 
-interface Tracked { client: MqttClient, connects: number, sessionPresentOnReconnect: number, reconnectsWithoutSession: number }
+interface Tracked {
+  client: MqttClient
+  connects: number
+  sessionPresentOnReconnect: number
+  reconnectsWithoutSession: number
+  /** Connection changes in ms since `since`: "+123" connected, "-456" lost. */
+  timeline: string[]
+}
 
-function connectTracked (url: string, opts: IClientOptions): Tracked {
-  const t: Tracked = { client: mqtt.connect(url, { reconnectPeriod: 100, connectTimeout: 5_000, ...opts }), connects: 0, sessionPresentOnReconnect: 0, reconnectsWithoutSession: 0 }
+function connectTracked (url: string, opts: IClientOptions, since: number): Tracked {
+  const t: Tracked = { client: mqtt.connect(url, { reconnectPeriod: 100, connectTimeout: 5_000, ...opts }), connects: 0, sessionPresentOnReconnect: 0, reconnectsWithoutSession: 0, timeline: [] }
+  t.client.on('close', () => { if (t.client.connected || t.timeline.at(-1)?.startsWith('+')) t.timeline.push(`-${Date.now() - since}`) })
   t.client.on('connect', (connack) => {
+    t.timeline.push(`+${Date.now() - since}`)
     t.connects++
     if (t.connects > 1) {
       if (connack.sessionPresent) t.sessionPresentOnReconnect++
@@ -56,8 +65,8 @@ test('rolling restart of 3 nodes behind a load balancer: nothing acknowledged is
 
   // Persistent subscribers, one per protocol version.
   const subscribers = [
-    { name: 'v3 clean=false', tracked: connectTracked(url, { clientId: 'rr-sub-v3', clean: false, protocolVersion: 4 }) },
-    { name: 'v5 session expiry', tracked: connectTracked(url, { clientId: 'rr-sub-v5', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 } }) }
+    { name: 'v3 clean=false', tracked: connectTracked(url, { clientId: 'rr-sub-v3', clean: false, protocolVersion: 4 }, started) },
+    { name: 'v5 session expiry', tracked: connectTracked(url, { clientId: 'rr-sub-v5', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 } }, started) }
   ].map((s) => ({ ...s, received: new Map<string, number>() }))
   for (const s of subscribers) {
     t.after(() => s.tracked.client.end(true))
@@ -75,7 +84,7 @@ test('rolling restart of 3 nodes behind a load balancer: nothing acknowledged is
   const publishedAt = new Map<string, number>()
   let published = 0
   let stopPublishing = false
-  const publishers = Array.from({ length: PUBLISHERS }, (_v, p) => connectTracked(url, { clientId: `rr-pub-${p}`, clean: true, protocolVersion: p % 2 === 0 ? 4 : 5 }))
+  const publishers = Array.from({ length: PUBLISHERS }, (_v, p) => connectTracked(url, { clientId: `rr-pub-${p}`, clean: true, protocolVersion: p % 2 === 0 ? 4 : 5 }, started))
   const timers = publishers.map((pub, p) => {
     let n = 0
     const timer = setInterval(() => {
@@ -129,6 +138,7 @@ test('rolling restart of 3 nodes behind a load balancer: nothing acknowledged is
     if (lost[s.name]!.length > 0) {
       const times = lost[s.name]!.map((id) => publishedAt.get(id) ?? -1).sort((a, b) => a - b)
       lines.push(`    lost ids published between ${times[0]} ms and ${times.at(-1)} ms: ${lost[s.name]!.slice(0, 8).join(' ')}${lost[s.name]!.length > 8 ? ' ...' : ''}`)
+      lines.push(`    its connection (+up/-down, ms): ${s.tracked.timeline.join(' ')}`)
     }
   }
   lines.push(`  publishers reconnected: ${publishers.map((p) => p.connects - 1).join(', ')}`)
