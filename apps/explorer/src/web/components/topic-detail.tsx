@@ -60,7 +60,7 @@ export const TopicDetail = pure(function TopicDetail ({ store, node, actions }: 
     <div class='detail' data-testid='detail' data-topic={node.topic}>
       <h2 class='topic-title'>{node.topic === '' ? '(empty level)' : node.topic}</h2>
       <div class='summary'>
-        {node.isTopic && <span>{node.count} messages</span>}
+        {node.isTopic && <span>{node.count} message{node.count === 1 ? '' : 's'}</span>}
         {node.sorted.length > 0 && <span>{node.topics} topics · {node.total} messages below</span>}
         {node.retained && <span class='badge retained'>retained</span>}
       </div>
