@@ -153,11 +153,11 @@ test('rolling restart of 3 nodes behind a load balancer: nothing acknowledged is
   assert.ok(proxy.backends.every((b) => b.connections > 0), 'every node served clients')
   const totalLost = Object.values(lost).reduce((sum, ids) => sum + ids.length, 0)
   if (totalLost > 0 && process.env.SIAR_STRICT_ROLLING_RESTART !== '1') {
-    // Known open defect (issue 3, reported with this test): QoS 1 messages
-    // published within ~100 ms after SIGTERM reaches the node that holds a
-    // persistent subscriber are acknowledged but never reach it. Until the
-    // drain is fixed this run is reported as TODO (the counts above show the
-    // loss); SIAR_STRICT_ROLLING_RESTART=1 makes it fail.
+    // Known open defect (issue 3, reported with this test): a QoS 1 message
+    // published while a persistent subscriber is between connections, about
+    // 100 ms after its node exited, is acknowledged but never queued for it.
+    // Until the backplane is fixed this run is reported as TODO (the lines
+    // above show the ids and timeline); SIAR_STRICT_ROLLING_RESTART=1 fails it.
     t.todo(`lost ${totalLost} acknowledged message(s) during the restarts (known drain defect, issue 3)`)
   }
   for (const s of subscribers) {
