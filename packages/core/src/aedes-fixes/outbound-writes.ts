@@ -63,6 +63,8 @@ export function installOutboundInterceptor (): void {
     if (packet.cmd !== 'publish') {
       if (packet.cmd === 'connack' && stream.client?.[SIAR_V5_CLIENT] === true) {
         confirmSessionExpiry(packet, stream.client)
+        // siar serves $share/ subscriptions (cluster/shared/); aedes always says it doesn't [MQTT-3.2.2-?].
+        if (packet.properties?.sharedSubscriptionAvailable === false) packet.properties.sharedSubscriptionAvailable = true
       }
       if (packet.cmd === 'connack') {
         const written = write(packet, stream, opts)

@@ -8,3 +8,7 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
   const AsyncRedisPersistence: new (opts?: Record<string, unknown>) => any
   export default AsyncRedisPersistence
 }
+declare module 'qlobber' {
+  const Qlobber: any
+  export default Qlobber
+}

@@ -77,17 +77,17 @@ test('connect timeout: a socket that never sends CONNECT is closed', async (t) =
   assert.ok(Date.now() - started >= 250)
 })
 
-test('the v5 CONNACK advertises limits and that shared subscriptions are unavailable', async (t) => {
+test('the v5 CONNACK advertises limits and that shared subscriptions are available', async (t) => {
   const b = await startTestBroker({ limits: { maxPacketSize: 2048 } })
   t.after(() => b.close())
   const client = mqtt.connect(b.mqttUrl, { protocolVersion: 5, reconnectPeriod: 0 })
   t.after(() => client.end(true))
   const [connack] = await nextEvent<[{ properties?: Record<string, unknown> }]>(client, 'connect')
   assert.equal(connack.properties?.maximumPacketSize, 2048)
-  assert.equal(connack.properties?.sharedSubscriptionAvailable, false)
+  assert.equal(connack.properties?.sharedSubscriptionAvailable, true)
   const suback = new Promise<{ granted: number[] }>((resolve) => {
     client.on('packetreceive', (p: any) => { if (p.cmd === 'suback') resolve(p) })
   })
-  client.subscribe('$share/g/t', { qos: 1 }, () => {})
-  assert.deepEqual((await suback).granted, [0x9e], 'SUBACK refuses $share with 0x9E')
+  client.subscribe('$share/g/t', { qos: 2 }, () => {})
+  assert.deepEqual((await suback).granted, [1], 'SUBACK grants $share subscriptions, at most QoS 1')
 })

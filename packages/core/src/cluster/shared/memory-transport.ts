@@ -1,0 +1,35 @@
+import type { ShareDispatcher, SharedPacket } from './dispatcher.js'
+import { ShareFilterIndex } from './filter-index.js'
+import type { ShareKey } from './share-filter.js'
+
+export interface ShareTransport {
+  /** Called from aedes' `published` hook for every publish on this node; resolves once the message is handed over. */
+  publish: (packet: SharedPacket) => Promise<void>
+  keyAdded: (share: ShareKey) => Promise<void>
+  keyRemoved: (share: ShareKey) => void
+  close: () => Promise<void>
+}
+
+/** Single node: a publish goes straight to a local member; with none, it is dropped. */
+export function createMemoryShareTransport (dispatcher: ShareDispatcher, onNoMember: () => void): ShareTransport {
+  const index = new ShareFilterIndex()
+  let active: ShareKey[] = []
+  return {
+    publish: async (packet) => {
+      for (const key of index.match(packet.topic)) {
+        dispatcher.dispatch({ key, packet, ack: noop, release: onNoMember })
+      }
+    },
+    keyAdded: async (share) => {
+      active.push(share)
+      index.add(share)
+    },
+    keyRemoved: (share) => {
+      active = active.filter((s) => s.key !== share.key)
+      index.replaceAll(active)
+    },
+    close: async () => {}
+  }
+}
+
+function noop (): void {}
