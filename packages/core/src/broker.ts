@@ -21,7 +21,7 @@ import { assertSafeBind } from './auth/anonymous-policy.js'
 import { createSecurity } from './auth/security.js'
 import type { AuthFailureReason, ReloadResult } from './auth/access-control.js'
 import type { AccessAction } from './auth/aedes-hooks.js'
-import { limitFromAedesError, type LimitName } from './limits/limit-names.js'
+import { createAedesLimitCounter, type LimitName } from './limits/limit-names.js'
 import { startSecureListeners, tlsEnabled, type SecureListeners } from './listeners/secure-listeners.js'
 import { closeServer, type ListenerInfo } from './listeners/bind.js'
 import { startTcpListener } from './listeners/tcp.js'
@@ -225,14 +225,14 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   aedes.on('clientDisconnect', (client) => {
     if (clients.get(client.id) === client) clients.delete(client.id)
   })
+  // Limits aedes enforces itself (packet size, timeouts) surface as errors.
+  const countAedesLimit = createAedesLimitCounter((limit) => events.emit('limitHit', { limit }))
   aedes.on('clientError', (client, err) => {
-    const limit = limitFromAedesError(err)
-    if (limit) events.emit('limitHit', { limit })
+    countAedesLimit(client, err)
     log.debug({ clientId: client.id, err: err.message }, 'client error')
   })
   aedes.on('connectionError', (client, err) => {
-    const limit = limitFromAedesError(err)
-    if (limit) events.emit('limitHit', { limit })
+    countAedesLimit(client, err)
     log.debug({ remote: remoteAddressOf(client), err: err.message }, 'connection rejected')
   })
   ;(aedes as EventEmitter).on('error', (err: Error) => {

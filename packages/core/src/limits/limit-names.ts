@@ -27,3 +27,22 @@ export function limitFromAedesError (err: Error | undefined): LimitName | undefi
   if (message === 'topic has too many levels') return 'max_topic_levels'
   return undefined
 }
+
+/**
+ * Count a limit aedes reports once per connection: a drain timeout fails
+ * every write that was waiting (one error each), but it is one event.
+ */
+export function createAedesLimitCounter (onHit: (limit: LimitName) => void): (client: object | null | undefined, err: Error | undefined) => void {
+  const seen = new WeakMap<object, Set<LimitName>>()
+  return (client, err) => {
+    const limit = limitFromAedesError(err)
+    if (!limit) return
+    if (client) {
+      const set = seen.get(client) ?? new Set<LimitName>()
+      if (set.has(limit)) return
+      set.add(limit)
+      seen.set(client, set)
+    }
+    onHit(limit)
+  }
+}
