@@ -3,6 +3,12 @@ import type { ReceivedMessage } from './message.js'
 export const DEFAULT_HISTORY_SIZE = 100
 /** Per topic; with thousands of topics more would exhaust the tab's memory. */
 export const MAX_HISTORY_SIZE = 10_000
+/**
+ * Messages kept across all topics: 10,000 topics × 100 would be a million
+ * messages, more than a browser tab should hold. Beyond this the oldest
+ * messages anywhere go first (counts and last values stay).
+ */
+export const DEFAULT_MAX_STORED_MESSAGES = 200_000
 
 /**
  * One level of the topic hierarchy. Counters are kept up to date on ingest so
@@ -90,9 +96,34 @@ export class TopicTree {
   structureVersion = 0
   #historySize: number
   #seq = 0
+  /** Every kept message in arrival order (a ring), for the global bound. */
+  readonly #kept: Array<ReceivedMessage | undefined>
+  #keptHead = 0
+  #keptCount = 0
 
-  constructor (historySize = DEFAULT_HISTORY_SIZE) {
+  constructor (historySize = DEFAULT_HISTORY_SIZE, maxStoredMessages = DEFAULT_MAX_STORED_MESSAGES) {
     this.#historySize = historySize
+    this.#kept = new Array<ReceivedMessage | undefined>(maxStoredMessages)
+  }
+
+  /** Messages counted against the global bound (some may already be trimmed per topic). */
+  get storedMessages (): number {
+    return this.#keptCount
+  }
+
+  /** Remember a message; when full, drop the oldest one still held anywhere. */
+  #keep (msg: ReceivedMessage): void {
+    const size = this.#kept.length
+    if (this.#keptCount === size) {
+      const oldest = this.#kept[this.#keptHead] as ReceivedMessage
+      const node = this.byTopic.get(oldest.topic)
+      // Per-topic trimming may have dropped it already; then it is not first.
+      if (node && node.history[0] === oldest) node.history.shift()
+      this.#keptHead = (this.#keptHead + 1) % size
+      this.#keptCount--
+    }
+    this.#kept[(this.#keptHead + this.#keptCount) % size] = msg
+    this.#keptCount++
   }
 
   get historySize (): number {
@@ -122,6 +153,7 @@ export class TopicTree {
     node.last = msg
     node.history.push(msg)
     if (node.history.length > this.#historySize) node.history.shift()
+    this.#keep(msg)
     // A retained PUBLISH with an empty payload deletes the retained message [MQTT-3.3.1-10];
     // a live, non-retained message leaves the broker's retained copy as it was.
     let retainedDelta = 0
@@ -156,6 +188,9 @@ export class TopicTree {
   }
 
   clear (): void {
+    this.#kept.fill(undefined)
+    this.#keptHead = 0
+    this.#keptCount = 0
     this.root = new TopicNode('', null)
     this.byTopic.clear()
     this.messageCount = 0

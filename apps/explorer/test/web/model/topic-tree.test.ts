@@ -43,6 +43,19 @@ test('history is bounded, and shrinking the bound trims every topic', () => {
   assert.equal(tree.find('t')?.count, 5, 'the count is not the history')
 })
 
+test('a global bound drops the oldest messages anywhere, keeping counts and last values', () => {
+  const tree = new TopicTree(100, 5)
+  for (let i = 0; i < 3; i++) for (const t of ['a', 'b', 'c']) tree.ingest(msg(t, `${t}${i}`))
+  const kept = (t: string): string[] => tree.find(t)?.history.map((m) => new TextDecoder().decode(m.payload)) ?? []
+  assert.deepEqual([kept('a'), kept('b'), kept('c')], [['a2'], ['b1', 'b2'], ['c1', 'c2']])
+  assert.equal(tree.find('a')?.count, 3)
+  assert.equal(tree.storedMessages, 5)
+  // Per-topic trimming first, then the global bound: nothing is dropped twice.
+  const small = new TopicTree(1, 3)
+  for (const t of ['x', 'x', 'y', 'z', 'x']) small.ingest(msg(t, t))
+  assert.deepEqual(['x', 'y', 'z'].map((t) => small.find(t)?.history.length), [1, 1, 1])
+})
+
 test('retained state follows retained publishes; an empty retained one clears it [MQTT-3.3.1-10]', () => {
   const tree = new TopicTree()
   tree.ingest(msg('r/a', 'on', { retain: true }))
