@@ -187,6 +187,17 @@ test('explorer served by the broker', async (t) => {
     assert.equal(await page.locator('[data-testid="history"] li').count(), 2)
   })
 
+  await t.test('after a dropped connection the page reconnects and keeps receiving', async () => {
+    const clients = (tb.broker.aedes as unknown as { clients: Record<string, { conn: { destroy: () => void } }> }).clients
+    const id = Object.keys(clients).find((c) => c.startsWith('siar-explorer-'))
+    assert.ok(id, 'the page is connected')
+    clients[id]?.conn.destroy()
+    await page.locator('[data-testid="status"]', { hasText: 'reconnecting' }).waitFor()
+    await page.locator('[data-testid="status"]', { hasText: 'connected' }).waitFor({ timeout: 15_000 })
+    await pub.publishAsync('after/drop', 'still here')
+    await page.locator('.row[data-topic="after"]').waitFor()
+  })
+
   await t.test('reconnecting as MQTT 3.1.1 starts a fresh tree and hides the v5 properties', async () => {
     await page.click('button[data-tab="connection"]')
     const form = page.locator('[data-testid="connect-form"]')

@@ -2,9 +2,6 @@ import { connect, type Message, type SiarClient, type Subscription } from '@siar
 import type { ConnectionProfile } from '../model/profiles.js'
 import type { ExplorerStore } from '../model/store.js'
 
-/** Reconnect after this long when the connection drops (mqtt.js resubscribes). */
-const RECONNECT_PERIOD_MS = 3_000
-
 export interface PublishInput {
   topic: string
   payload: string | Uint8Array
@@ -29,8 +26,8 @@ export async function openSession (profile: ConnectionProfile, store: ExplorerSt
       clientId: profile.clientId,
       username: profile.username || undefined,
       password: profile.password || undefined,
-      protocolVersion: profile.protocolVersion,
-      mqttOptions: { reconnectPeriod: RECONNECT_PERIOD_MS }
+      protocolVersion: profile.protocolVersion
+      // Reconnect: the SDK's default (backoff with jitter, subscriptions restored).
     })
   } catch (err) {
     store.setConnection('error', (err as Error).message)
@@ -49,8 +46,6 @@ export async function openSession (profile: ConnectionProfile, store: ExplorerSt
     }
     store.ingest(m.properties ? { ...msg, properties: m.properties as Record<string, unknown> } : msg)
   })
-  client.raw.on('reconnect', () => store.setConnection('reconnecting', profile.url))
-  client.raw.on('offline', () => store.setConnection('reconnecting', `${profile.url}: connection lost, retrying`))
 
   // Each filter on its own: a broker (or its ACL) may refuse one, such as `#`
   // or `$SYS/#`, and the rest are still worth showing.
@@ -77,7 +72,10 @@ export async function openSession (profile: ConnectionProfile, store: ExplorerSt
   }
   const warning = refused.length > 0 ? `The broker refused: ${refused.join('; ')}` : undefined
   store.setConnection('connected', profile.url, warning)
-  client.raw.on('connect', () => store.setConnection('connected', profile.url, warning))
+  client.on('offline', ({ error }) => store.setConnection('reconnecting', `connection lost${error ? ` (${error.message})` : ''}; reconnecting`))
+  client.on('reconnecting', ({ attempt, delayMs }) => store.setConnection('reconnecting', `reconnect attempt ${attempt} in ${Math.round(delayMs / 100) / 10} s`))
+  client.on('reconnect', () => store.setConnection('connected', profile.url, warning))
+  client.on('close', ({ error }) => { if (error) store.setConnection('error', error.message) })
 
   return {
     client,
