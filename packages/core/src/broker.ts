@@ -170,6 +170,13 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   }
 
   let shared: SharedSubscriptions | undefined
+  {
+    const authorizeSubscribe = aedesOptions.authorizeSubscribe as NonNullable<AedesOptions['authorizeSubscribe']>
+    aedesOptions.authorizeSubscribe = (client, sub, done) => {
+      if (shared) shared.authorizeSubscribe(authorizeSubscribe as any)(client, sub, done as any)
+      else authorizeSubscribe(client, sub, done)
+    }
+  }
   const aedes = new Aedes(aedesOptions)
   aedesRef = aedes
   await aedes.listen()

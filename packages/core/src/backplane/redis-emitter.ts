@@ -89,8 +89,23 @@ export class RedisEmitter {
       return this
     }
     this.#channels.delete(channel)
+    if (this.#closed) {
+      if (done) setImmediate(done)
+      return this
+    }
     const unsubscribing = isPattern(topic) ? this.#opts.sub.punsubscribe(channel) : this.#opts.sub.unsubscribe(channel)
-    unsubscribing.then(() => done?.(), () => done?.())
+    // Locally the listener is gone already; don't hold a disconnecting client (or a
+    // shutdown) hostage to a Redis that is down: at worst a stray message is filtered locally.
+    let finished = false
+    const finish = (): void => {
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      done?.()
+    }
+    const timer = setTimeout(finish, UNSUBSCRIBE_WAIT_MS)
+    timer.unref()
+    unsubscribing.then(finish, finish)
     return this
   }
 
@@ -123,6 +138,9 @@ export class RedisEmitter {
     this.#local.close(() => done?.())
   }
 }
+
+/** Longest a local unsubscribe waits for Redis to confirm (milliseconds). */
+export const UNSUBSCRIBE_WAIT_MS = 1_000
 
 const GLOB_SPECIALS = /[*?[\]\\]/g
 

@@ -47,10 +47,12 @@ test('shared subscriptions on one node: one member per group per message, load s
 
 test('shared subscriptions across three nodes sharing one Redis', async (t) => {
   const redis = await startRedis()
-  t.after(() => redis.stop())
   const nodes: TestBroker[] = []
+  t.after(async () => {
+    for (const n of nodes) await n.close()
+    await redis.stop()
+  })
   for (const id of ['n1', 'n2', 'n3']) nodes.push(await startTestBroker({ nodeId: id, cluster: { redis: redis.url } }))
-  t.after(async () => { for (const n of nodes) await n.close() })
   await sharedCase(t, nodes)
 })
 
@@ -61,12 +63,12 @@ test('a QoS 1 message whose member dropped before acknowledging goes to another 
   const steady = await connectMqtt(b.mqttUrl, { protocolVersion: 5, clientId: 'steady' })
   const pub = await connectMqtt(b.mqttUrl)
   t.after(() => { for (const c of [flaky, steady, pub]) c.end(true) })
-  // The flaky member never acknowledges: its PUBACKs are swallowed, then it drops.
-  ;(flaky as any)._sendPacket = function () {}
   const flakyGot = new MessageCollector(flaky)
   const steadyGot = new MessageCollector(steady)
   await flaky.subscribeAsync('$share/g/work', { qos: 1 })
   await steady.subscribeAsync('$share/g/work', { qos: 1 })
+  // From now on the flaky member never acknowledges (its PUBACKs are swallowed), then it drops.
+  ;(flaky as any)._sendPacket = function () {}
   for (let i = 0; i < 6; i++) await pub.publishAsync('work', `w${i}`, { qos: 1 })
   await waitFor(() => flakyGot.messages.length > 0, 'the flaky member got some messages')
   flaky.stream.destroy()

@@ -6,16 +6,20 @@ import { ShareDispatcher } from './dispatcher.js'
 import { LocalMembers } from './members.js'
 import { createMemoryShareTransport, type ShareTransport } from './memory-transport.js'
 import { createRedisShareTransport } from './redis-transport.js'
-import { fromInternal, parseShareFilter, toInternal } from './share-filter.js'
+import { fromInternal, parseShareFilter, toInternal, type ShareKey } from './share-filter.js'
 
 /** Announces a new shared subscription to the other nodes at once. */
 const CHANGED_TOPIC = '$SYS/siar/share/changed'
 /** Shared subscriptions are granted at most QoS 1: no QoS 2 flow outlives the member it started with. */
 const MAX_SHARED_QOS = 1
 
+type AuthorizeSubscribe = (client: any, sub: any, done: (err: Error | null, sub?: any) => void) => void
+
 export interface SharedSubscriptions {
   /** From preConnect: rewrite `$share/` filters of this connection and watch its acks. */
   attach: (client: any) => void
+  /** Wraps aedes' authorizeSubscribe: a new shared subscription is known cluster-wide before its SUBACK. */
+  authorizeSubscribe: (inner: AuthorizeSubscribe) => AuthorizeSubscribe
   /** aedes' `published` hook. */
   published: (packet: any, client: any, done: (err?: Error | null) => void) => void
   deliveredCount: () => number
@@ -40,12 +44,17 @@ export function createSharedSubscriptions (deps: {
       nodeId: deps.nodeId,
       dispatcher,
       log: deps.log,
-      notifyChanged: () => aedes.publish({ topic: CHANGED_TOPIC, payload: Buffer.from(deps.nodeId) }, () => {})
+      notifyChanged: (share) => new Promise<void>((resolve, reject) => {
+        aedes.publish({ topic: CHANGED_TOPIC, payload: Buffer.from(JSON.stringify(share)) }, (err?: Error) => (err ? reject(err) : resolve()))
+      })
     })
     : createMemoryShareTransport(dispatcher, deps.onNoMember)
   if (redis) {
-    aedes.mq.on(CHANGED_TOPIC, (_packet: unknown, cb: () => void) => {
-      ;(transport as { reload?: () => Promise<void> }).reload?.().catch(() => {})
+    aedes.mq.on(CHANGED_TOPIC, (packet: { payload: Buffer }, cb: () => void) => {
+      try {
+        const share = JSON.parse(packet.payload.toString()) as ShareKey
+        if (typeof share.key === 'string' && typeof share.filter === 'string') transport.announced?.(share)
+      } catch { /* a notice from an older node: the periodic reload covers it */ }
       cb()
     })
   }
@@ -94,6 +103,16 @@ export function createSharedSubscriptions (deps: {
         } else if (packet.cmd === 'puback') {
           dispatcher.acknowledged(client, packet.messageId)
         }
+      })
+    },
+    authorizeSubscribe: (inner) => (client, sub, done) => {
+      inner(client, sub, (err, granted) => {
+        const share = !err && granted ? fromInternal(granted.topic) : null
+        if (!share) return done(err, granted)
+        transport.register(share).then(() => done(null, granted), (regErr: Error) => {
+          deps.log.warn({ err: regErr.message, group: share.group }, 'shared subscription could not be registered; refusing it')
+          done(regErr)
+        })
       })
     },
     published: (packet, _client, done) => {

@@ -5,6 +5,10 @@ import type { ShareKey } from './share-filter.js'
 export interface ShareTransport {
   /** Called from aedes' `published` hook for every publish on this node; resolves once the message is handed over. */
   publish: (packet: SharedPacket) => Promise<void>
+  /** Before the SUBACK of a new member: make sure publishes from now on reach the subscription. */
+  register: (share: ShareKey) => Promise<void>
+  /** Another node announced a subscription. */
+  announced?: (share: ShareKey) => void
   keyAdded: (share: ShareKey) => Promise<void>
   keyRemoved: (share: ShareKey) => void
   close: () => Promise<void>
@@ -20,6 +24,7 @@ export function createMemoryShareTransport (dispatcher: ShareDispatcher, onNoMem
         dispatcher.dispatch({ key, packet, ack: noop, release: onNoMember })
       }
     },
+    register: async (share) => { index.add(share) },
     keyAdded: async (share) => {
       active.push(share)
       index.add(share)

@@ -19,6 +19,8 @@ export const SHARE_TIMING = {
 }
 /** Stream length kept per shared subscription (approximate trim): the backlog bound. */
 export const SHARE_STREAM_MAXLEN = 10_000
+/** Entries one read takes: small, so a busy group's load spreads across nodes. */
+export const SHARE_READ_BATCH = 10
 
 const packr = new Packr({ useRecords: false, moreTypes: false })
 const GROUP = 'siar'
@@ -39,14 +41,13 @@ export function createRedisShareTransport (deps: {
   nodeId: string
   dispatcher: ShareDispatcher
   log: Logger
-  notifyChanged: () => void
+  /** Tell every node about a subscription; resolves once Redis has passed the notice on. */
+  notifyChanged: (share: ShareKey) => Promise<void>
 }): ShareTransport & { reload: () => Promise<void> } {
   const { prefix, nodeId, dispatcher, log } = deps
   // Stream commands take their keys after STREAMS; we prefix by hand, so no ioredis keyPrefix here.
   const redis = deps.db.duplicate({ keyPrefix: '', enableOfflineQueue: true, enableAutoPipelining: false })
-  const reader = deps.db.duplicate({ keyPrefix: '', enableOfflineQueue: true, maxRetriesPerRequest: null, enableAutoPipelining: false })
   redis.on('error', () => {})
-  reader.on('error', () => {})
   const groupsKey = `${prefix}share:groups`
   const streamKey = (key: string): string => `${prefix}share:s:${key}`
   const index = new ShareFilterIndex()
@@ -84,28 +85,38 @@ export function createRedisShareTransport (deps: {
     })
   }
 
-  const readLoop = async (): Promise<void> => {
-    while (!closed) {
-      const keys = [...local.keys()]
-      if (keys.length === 0) {
-        await delay(200)
-        continue
-      }
+  // One blocking reader per subscription this node has members for: Redis serves the
+  // readers blocked on one stream in turn, which spreads a group's load across nodes.
+  // (One connection reading several streams would always lose the race for some.)
+  const readers = new Map<string, Redis>()
+  const readLoop = async (key: string, reader: Redis): Promise<void> => {
+    while (!closed && readers.get(key) === reader) {
       try {
-        const res = await reader.callBuffer('XREADGROUP', 'GROUP', GROUP, nodeId, 'COUNT', 100, 'BLOCK', SHARE_TIMING.blockMs,
-          'STREAMS', ...keys.map(streamKey), ...keys.map(() => '>')) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
-        for (const [stream, entries] of res ?? []) {
-          const key = stream.toString().slice(`${prefix}share:s:`.length)
+        const res = await reader.callBuffer('XREADGROUP', 'GROUP', GROUP, nodeId, 'COUNT', SHARE_READ_BATCH, 'BLOCK', SHARE_TIMING.blockMs,
+          'STREAMS', streamKey(key), '>') as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
+        for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) entryFor(key, id.toString(), fields)
         }
       } catch (err) {
-        if (closed) return
+        if (closed || readers.get(key) !== reader) return
         const message = (err as Error).message
-        if (message.includes('NOGROUP')) await Promise.all(keys.map(ensureGroup))
+        if (message.includes('NOGROUP')) await ensureGroup(key).catch(() => {})
         else log.debug({ err: message }, 'shared subscription read failed; retrying')
         await delay(500)
       }
     }
+  }
+  const startReader = (key: string): void => {
+    if (readers.has(key)) return
+    const reader = deps.db.duplicate({ keyPrefix: '', enableOfflineQueue: true, maxRetriesPerRequest: null, enableAutoPipelining: false })
+    reader.on('error', () => {})
+    readers.set(key, reader)
+    void readLoop(key, reader)
+  }
+  const stopReader = (key: string): void => {
+    const reader = readers.get(key)
+    readers.delete(key)
+    reader?.disconnect()
   }
 
   const reclaim = async (): Promise<void> => {
@@ -133,7 +144,6 @@ export function createRedisShareTransport (deps: {
   ]
   for (const t of timers) t.unref()
   void reload().catch(() => {})
-  void readLoop()
 
   return {
     reload,
@@ -143,20 +153,28 @@ export function createRedisShareTransport (deps: {
       const body = packr.pack({ topic: packet.topic, payload: packet.payload, qos: packet.qos, properties: packet.properties })
       await Promise.all(keys.map((key) => redis.xadd(streamKey(key), 'MAXLEN', '~', SHARE_STREAM_MAXLEN, '*', 'p', body)))
     },
+    register: async (share) => {
+      index.add(share)
+      await ensureGroup(share.key)
+      await redis.hset(groupsKey, share.key, String(Date.now()))
+      await deps.notifyChanged(share)
+    },
+    announced: (share) => index.add(share),
     keyAdded: async (share) => {
       local.set(share.key, share)
       index.add(share)
       await ensureGroup(share.key)
+      startReader(share.key)
       await announce()
-      deps.notifyChanged()
     },
     keyRemoved: (share) => {
       local.delete(share.key)
+      stopReader(share.key)
     },
     close: async () => {
       closed = true
       for (const t of timers) clearInterval(t)
-      reader.disconnect()
+      for (const key of [...readers.keys()]) stopReader(key)
       await redis.quit().catch(() => redis.disconnect())
     }
   }
