@@ -109,6 +109,8 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     isOnline: (id) => clients.has(id),
     // In a cluster a client online on another node looks offline here: count its queue in Redis.
     queueLength: backplane.queueLength,
+    // In a cluster a client online on another node looks offline here: count its queue in Redis.
+    queueLength: backplane.queueLength,
     onDrop: (clientId) => {
       events.emit('messageDropped', { reason: 'queue_full', clientId })
       warnQueueFullOnce(clientId)

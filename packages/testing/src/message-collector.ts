@@ -20,7 +20,7 @@ export class MessageCollector {
   }
 
   async waitForCount (n: number, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS): Promise<Received[]> {
-    await waitFor(() => this.messages.length >= n, `${n} message(s), have ${this.messages.length}`, timeoutMs)
+    await waitFor(() => this.messages.length >= n, () => `${n} message(s), have ${this.messages.length}`, timeoutMs)
     return this.messages.slice(0, n)
   }
 

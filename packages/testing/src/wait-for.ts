@@ -6,8 +6,8 @@ export interface Emitter {
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000
 
-/** Poll `check` until it returns a truthy value, or fail after `timeoutMs` with `what`. */
-export async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS, intervalMs = 20): Promise<NonNullable<T>> {
+/** Poll `check` until it returns a truthy value, or fail after `timeoutMs` with `what` (a function: worded at the time of failure). */
+export async function waitFor<T> (check: () => T | Promise<T>, what: string | (() => string), timeoutMs = DEFAULT_WAIT_TIMEOUT_MS, intervalMs = 20): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   for (;;) {
@@ -19,7 +19,7 @@ export async function waitFor<T> (check: () => T | Promise<T>, what: string, tim
     }
     if (Date.now() > deadline) {
       const detail = lastError ? ` (last error: ${(lastError as Error).message})` : ''
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${detail}`)
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }

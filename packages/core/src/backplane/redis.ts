@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js'
 import type { ResolvedBrokerOptions } from '../options.js'
 import { createRedisConnection, describeRedisTarget, redisOptionsFrom } from './redis-connection.js'
 import { RedisEmitter } from './redis-emitter.js'
+import { fixQos2OutgoingLeak } from './redis-outgoing-fix.js'
 import type { Backplane, BackplaneEvents, BackplaneStatus } from './types.js'
 
 /** How long start-up waits for Redis before giving up with a clear error. */
@@ -62,6 +63,7 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
   evaluate()
 
   const persistence = new AsyncRedisPersistence({ conn: db })
+  fixQos2OutgoingLeak(persistence, db)
   const mq = new RedisEmitter({
     pub,
     sub,
@@ -78,6 +80,8 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
     status: () => current,
     events,
     redis: { db, pub, sub, keyPrefix },
+    // The store's queue list for a session (aedes-persistence-redis: `outgoing:<encoded id>`).
+    queueLength: async (clientId) => await db.llen(`outgoing:${encodeURIComponent(clientId)}`),
     close: async () => {
       await Promise.all(connections.map(async ([, c]) => {
         try {

@@ -22,5 +22,7 @@ export interface Backplane {
   events: EventEmitter<BackplaneEvents>
   /** Redis connections (cluster mode only), for cluster features and instrumentation. */
   redis?: { db: Redis, pub: Redis, sub: Redis, keyPrefix: string }
+  /** Messages in a session's shared queue (cluster mode), for the offline queue cap. */
+  queueLength?: (clientId: string) => Promise<number>
   close: () => Promise<void>
 }
