@@ -10,6 +10,7 @@ export interface FileWatch { close: () => void }
  * Watches the containing directories rather than the files: editors and
  * config tools replace a file (write a temp file, rename it over), which
  * ends a watch held on the old inode but shows up as an event in the folder.
+ * The files are re-read through their path, so symlinks are followed.
  */
 export function watchFiles (paths: readonly string[], onChange: () => void, opts: { debounceMs?: number, onError?: (err: Error) => void } = {}): FileWatch {
   const debounceMs = opts.debounceMs ?? DEFAULT_WATCH_DEBOUNCE_MS
@@ -31,7 +32,10 @@ export function watchFiles (paths: readonly string[], onChange: () => void, opts
     try {
       const w = watch(dir, { persistent: false }, (_event, filename) => {
         // Some platforms give no file name; a spurious reload is harmless.
-        if (filename === null || names.has(String(filename))) fire()
+        // Kubernetes mounts Secrets/ConfigMaps as `name -> ..data/name` and
+        // updates them by swapping the `..data` symlink, so that counts too.
+        const name = filename === null ? null : String(filename)
+        if (name === null || names.has(name) || name.startsWith('..data')) fire()
       })
       w.on('error', (err) => opts.onError?.(err))
       watchers.push(w)
