@@ -63,14 +63,17 @@ export async function runServer (input: RunServerInput = {}): Promise<RunningSer
 
   const stop = (signal?: string): Promise<number> => {
     if (stopping) return stopping
-    logger.info({ signal }, 'shutting down: disconnecting clients')
+    // A cluster node drains: not ready at once, clients spread over the window, sessions stay in Redis.
+    const drainWindowMs = broker.backplane.kind === 'redis' ? options.cluster.drainWindowMs : 0
+    const limitMs = DEFAULT_SHUTDOWN_TIMEOUT_MS + drainWindowMs
+    logger.info({ signal, drainWindowMs }, 'shutting down: disconnecting clients')
     const timeout = new Promise<number>((resolve) => {
       setTimeout(() => {
-        logger.warn({ timeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting anyway')
+        logger.warn({ timeoutMs: limitMs }, 'shutdown took too long; exiting anyway')
         resolve(0)
-      }, DEFAULT_SHUTDOWN_TIMEOUT_MS).unref()
+      }, limitMs).unref()
     })
-    stopping = Promise.race([broker.close().then(() => 0, (err: unknown) => {
+    stopping = Promise.race([broker.close({ drainWindowMs }).then(() => 0, (err: unknown) => {
       logger.error({ err }, 'error while shutting down')
       return 1
     }), timeout]).then((code) => {

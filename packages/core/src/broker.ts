@@ -12,6 +12,7 @@ import { describeRedisTarget } from './backplane/redis-connection.js'
 import { ackQos1AfterRouting } from './aedes-fixes/ack-after-route.js'
 import { createRemoteTakeover } from './cluster/takeover.js'
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js'
+import { drainClients } from './cluster/drain.js'
 import { createSharedSubscriptions, type SharedSubscriptions } from './cluster/shared/index.js'
 import { INTERNAL_PREFIX } from './cluster/shared/share-filter.js'
 import { capOfflineQueues } from './session/offline-queue-cap.js'
@@ -66,8 +67,12 @@ export interface Broker {
   readonly metrics: BrokerMetrics
   listen: () => Promise<readonly ListenerInfo[]>
   readiness: () => Readiness
-  /** Stop accepting, disconnect clients (v5: 0x8B), close listeners. */
-  close: () => Promise<void>
+  /**
+   * Stop accepting, disconnect clients (v5: 0x8B), close listeners. With
+   * `drainWindowMs` (cluster mode), readiness turns false first and the
+   * clients are disconnected spread over that window.
+   */
+  close: (opts?: { drainWindowMs?: number }) => Promise<void>
   /**
    * Re-read password file, ACL file and TLS certificates (what SIGHUP does).
    * Connected clients stay; a file that fails to load is reported and the
@@ -107,8 +112,6 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   const queueCap = capOfflineQueues(backplane.persistence, {
     maxQueuedMessages: limits.maxQueuedMessages,
     isOnline: (id) => clients.has(id),
-    // In a cluster a client online on another node looks offline here: count its queue in Redis.
-    queueLength: backplane.queueLength,
     // In a cluster a client online on another node looks offline here: count its queue in Redis.
     queueLength: backplane.queueLength,
     onDrop: (clientId) => {
@@ -342,12 +345,17 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     await Promise.all(servers.splice(0).map((s) => s.close()))
   }
 
-  async function close (): Promise<void> {
+  async function close (opts: { drainWindowMs?: number } = {}): Promise<void> {
     if (closing) return
     closing = true
     sys.stop()
     // Stop accepting first so nobody reconnects into a closing node.
     const stopAccepting = closeAll()
+    const drainWindowMs = opts.drainWindowMs ?? 0
+    if (drainWindowMs > 0) {
+      const drained = await drainClients(aedes, drainWindowMs)
+      log.info({ clients: drained, drainWindowMs }, 'drained: clients disconnected, sessions kept in Redis')
+    }
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     for (const stream of connections) stream.destroy()
     await stopAccepting
