@@ -13,6 +13,8 @@ export interface RoundRobinProxy {
   port: number
   backends: readonly ProxyBackend[]
   setEnabled: (index: number, enabled: boolean) => void
+  /** A replaced backend may come back on another port (a new pod, a new address). */
+  setPort: (index: number, port: number) => void
   /** Client connections accepted and routed, in total. */
   routed: () => number
   close: () => Promise<void>
@@ -73,6 +75,11 @@ export async function createRoundRobinProxy (ports: number[]): Promise<RoundRobi
       const b = backends[index]
       if (!b) throw new Error(`no backend ${index}`)
       b.enabled = enabled
+    },
+    setPort: (index, port) => {
+      const b = backends[index]
+      if (!b) throw new Error(`no backend ${index}`)
+      b.port = port
     },
     routed: () => routed,
     close: async () => {
