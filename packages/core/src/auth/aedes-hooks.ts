@@ -5,6 +5,15 @@ import type { AccessControl, AuthFailureReason } from './access-control.js'
 
 /** MQTT 5 DISCONNECT reason 0x96 Message rate too high [MQTT-3.14.2.1]. */
 const MESSAGE_RATE_TOO_HIGH = 0x96
+/** MQTT 5 DISCONNECT reason 0x81 Malformed Packet. */
+const MALFORMED_PACKET = 0x81
+/**
+ * [MQTT-1.5.4-1] ill-formed UTF-8 and [MQTT-1.5.4-2] U+0000 must close the
+ * connection. mqtt-packet decodes topics leniently, turning bad bytes into
+ * U+FFFD, so that character stands for "was ill-formed" (a genuine U+FFFD in
+ * a topic name is refused too; it has no business there).
+ */
+const ILL_FORMED_TOPIC = /[\u0000\uFFFD]/
 const SYS_PREFIX = '$SYS/'
 
 export type AccessAction = 'publish' | 'subscribe' | 'deliver'
@@ -58,6 +67,12 @@ export function createAuthHooks (deps: AuthHooksDeps): AuthHooks {
         // A will restored from another node's persistence: no identity to check.
         return callback(access.aclConfigured ? new Error('not authorized') : null)
       }
+      if (ILL_FORMED_TOPIC.test(topic)) {
+        if (client.version !== 5 || client.closed || !client.connected) return callback(new Error('ill-formed UTF-8 in topic'))
+        ;(packet as any)._notAuthorized = true
+        client.disconnect({ reasonCode: MALFORMED_PACKET }, () => {})
+        return callback(null)
+      }
       if (client.connected && !client.closed) {
         const verdict = limits.checkPublish(client, topic)
         if (verdict === 'publish_rate') {
@@ -77,6 +92,7 @@ export function createAuthHooks (deps: AuthHooksDeps): AuthHooks {
     },
 
     authorizeSubscribe: (client, sub, callback) => {
+      if (ILL_FORMED_TOPIC.test(sub.topic)) return callback(new Error('ill-formed UTF-8 in topic filter'))
       if (!access.canSubscribe(client, sub.topic)) {
         deps.onAccessDenied('subscribe')
         return callback(null, null) // SUBACK 0x80 (v3) / 0x87 (v5), see aedes storeSubscriptions

@@ -152,3 +152,25 @@ test('a subscriber that stops reading is cut off after the drain timeout; others
   await fast.publishAsync('firehose', 'after', { qos: 1 })
   await waitFor(() => got.messages.length > before, 'the fast subscriber to keep receiving')
 })
+
+test('ill-formed UTF-8 or U+0000 in a topic closes the connection [MQTT-1.5.4-1/2]; nothing is delivered', async (t) => {
+  const { b } = await broker(t, {})
+  const watcher = await connectMqtt(b.mqttUrl)
+  t.after(() => watcher.endAsync())
+  const got = new MessageCollector(watcher)
+  await watcher.subscribeAsync('#')
+  const publishWithTopic = (topic: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from('payload')])
+    return Buffer.concat([Buffer.from([0x30, body.length]), body])
+  }
+  for (const [version, topic] of [[4, [0x61, 0x2f, 0xc3, 0x28]], [5, [0x61, 0x2f, 0xff]], [4, [0x61, 0x00, 0x62]]] as const) {
+    const s = await rawSocket(t, b.port)
+    s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clean: true, clientId: `bad-${version}`, keepalive: 0 } as never, { protocolVersion: version } as never))
+    s.write(publishWithTopic(Buffer.from(topic)))
+    s.resume()
+    await s.gone
+  }
+  await watcher.publishAsync('fine', 'ok', { qos: 1 })
+  await got.waitForTopic('fine')
+  assert.deepEqual(got.messages.map((m) => m.topic), ['fine'])
+})
