@@ -5,8 +5,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSyn
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parse } from 'yaml'
-import { OPTION_SOURCES } from '@siar/core'
+import { OPTION_SOURCES, resolveConfig } from '@siar/core'
 import { REPO_ROOT } from './chart.js'
+import { envOf, parseDockerfile, stagesOf } from './dockerfile.js'
 
 const COMPOSE_DIR = join(REPO_ROOT, 'deploy/compose')
 const compose = parse(readFileSync(join(COMPOSE_DIR, 'compose.yaml'), 'utf8'), { merge: true })
@@ -48,6 +49,19 @@ test('every node is built from deploy/docker/Dockerfile, has its own node id and
   }
   assert.equal(ids.size, nodes.length)
   assert.ok(services.redis.healthcheck, 'depends_on service_healthy needs a Redis healthcheck')
+})
+
+test('the server accepts each node\'s environment on top of the image defaults', async () => {
+  const { instructions } = parseDockerfile(join(REPO_ROOT, 'deploy/docker/Dockerfile'))
+  const imageEnv = envOf(stagesOf(instructions).at(-1)!)
+  for (const name of nodes) {
+    const env = { ...imageEnv, ...services[name].environment, SIAR_CONFIG: join(REPO_ROOT, 'deploy/docker/siar.yaml') }
+    const options = await resolveConfig({ env })
+    assert.equal(options.nodeId, name)
+    assert.equal(options.host, '0.0.0.0')
+    assert.equal(options.cluster.redis, 'redis://redis:6379')
+    assert.equal(options.allowAnonymous, true, 'the laptop cluster accepts anonymous clients on purpose')
+  }
 })
 
 test('published ports are unique, on 127.0.0.1, and reach the broker\'s listeners', () => {
