@@ -284,11 +284,17 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   }
   const handleTcp = (socket: Socket): void => {
     track(socket)
-    if (security.admit(socket, socket.remoteAddress)) metrics.trackConnection(aedes.handle(socket), socket, 'encrypted' in socket ? 'mqtts' : 'mqtt')
+    if (!security.admit(socket, socket.remoteAddress)) return
+    const client = aedes.handle(socket)
+    security.track(client)
+    metrics.trackConnection(client, socket, 'encrypted' in socket ? 'mqtts' : 'mqtt')
   }
   const handleWs = (stream: Duplex, req: IncomingMessage): void => {
     track(stream)
-    if (security.admit(stream, req.socket.remoteAddress)) metrics.trackConnection(aedes.handle(stream, req), req.socket, 'encrypted' in req.socket ? 'wss' : 'ws')
+    if (!security.admit(stream, req.socket.remoteAddress)) return
+    const client = aedes.handle(stream, req)
+    security.track(client)
+    metrics.trackConnection(client, req.socket, 'encrypted' in req.socket ? 'wss' : 'ws')
   }
   let secure: SecureListeners | undefined
 

@@ -5,6 +5,8 @@ import type { AccessControl, AuthFailureReason } from './access-control.js'
 
 /** MQTT 5 DISCONNECT reason 0x96 Message rate too high [MQTT-3.14.2.1]. */
 const MESSAGE_RATE_TOO_HIGH = 0x96
+/** MQTT 5 DISCONNECT reason 0x93 Receive Maximum exceeded [MQTT-3.3.4-8]. */
+const RECEIVE_MAXIMUM_EXCEEDED = 0x93
 /** MQTT 5 DISCONNECT reason 0x81 Malformed Packet. */
 const MALFORMED_PACKET = 0x81
 /**
@@ -88,6 +90,13 @@ export function createAuthHooks (deps: AuthHooksDeps): AuthHooks {
         deps.onAccessDenied('publish')
         return refusePublish(client, packet, 'not authorized', callback)
       }
+      // Counted only once accepted: a refused QoS 2 gets no PUBREL to release it.
+      if (packet.qos === 2 && client.connected && !client.closed && limits.checkInflight(client, packet.messageId) !== 'ok') {
+        if (client.version !== 5) return callback(new Error('too many QoS 2 messages awaiting PUBREL'))
+        ;(packet as any)._notAuthorized = true
+        client.disconnect({ reasonCode: RECEIVE_MAXIMUM_EXCEEDED }, () => {})
+        return callback(null)
+      }
       callback(null)
     },
 
@@ -113,5 +122,17 @@ export function createAuthHooks (deps: AuthHooksDeps): AuthHooks {
 export function trackUnsubscribes (aedes: Aedes, limits: ClientLimits): void {
   aedes.on('unsubscribe', (unsubscriptions, client) => {
     if (client) limits.unsubscribed(client, unsubscriptions)
+  })
+}
+
+/**
+ * Release in-flight QoS 2 slots on PUBREL. aedes has no PUBREL hook, so this
+ * listens on the client's packet parser (aedes 2.0.0-beta.1 `_parser`), from
+ * the moment the connection is handed over, before any byte is parsed.
+ */
+export function trackPubrel (client: Client, limits: ClientLimits): void {
+  const parser = (client as unknown as { _parser?: { on: (e: 'packet', fn: (p: { cmd: string, messageId?: number }) => void) => void } })._parser
+  parser?.on('packet', (p) => {
+    if (p.cmd === 'pubrel') limits.released(client, p.messageId)
   })
 }

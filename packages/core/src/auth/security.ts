@@ -1,11 +1,11 @@
-import type { Aedes } from 'aedes'
+import type { Aedes, Client } from 'aedes'
 import type { Logger } from '../logger.js'
 import type { ResolvedBrokerOptions } from '../options.js'
 import { createClientLimits } from '../limits/client-limits.js'
 import { createConnectionGate, type ConnectionGate } from '../limits/connection-gate.js'
 import type { LimitName } from '../limits/limit-names.js'
 import { createAccessControl, type AccessControl, type AuthFailureReason, type ReloadResult } from './access-control.js'
-import { createAuthHooks, trackUnsubscribes, type AccessAction, type AuthHooks } from './aedes-hooks.js'
+import { createAuthHooks, trackPubrel, trackUnsubscribes, type AccessAction, type AuthHooks } from './aedes-hooks.js'
 import { watchFiles, type FileWatch } from './file-watch.js'
 
 export interface SecurityEvents {
@@ -31,6 +31,8 @@ export interface Security {
    * destroyed here; admitted ones release their slot when they close.
    */
   admit: (conn: { destroy: () => void, once: (event: 'close', fn: () => void) => unknown }, remoteAddress: string | undefined) => boolean
+  /** Called with each new aedes client, before it has parsed anything. */
+  track: (client: Client) => void
   reloadFiles: () => Promise<ReloadResult>
   close: () => void
 }
@@ -49,6 +51,7 @@ export function createSecurity (options: ResolvedBrokerOptions, logger: Logger, 
     maxTopicLength: l.maxTopicLength,
     maxSubscriptionsPerClient: l.maxSubscriptionsPerClient,
     publishRatePerClient: l.publishRatePerClient,
+    maxInflight: l.receiveMaximum,
     onLimitHit: on.limitHit
   })
   const gate = createConnectionGate({
@@ -86,6 +89,7 @@ export function createSecurity (options: ResolvedBrokerOptions, logger: Logger, 
       conn.once('close', release)
       return true
     },
+    track: (client) => trackPubrel(client, limits),
     reloadFiles: () => access.reload(),
     close: () => {
       watch?.close()

@@ -8,6 +8,8 @@ export interface ClientLimitsOptions {
   maxSubscriptionsPerClient: number
   /** PUBLISH packets per second; 0 = no limit. */
   publishRatePerClient: number
+  /** Incoming QoS 2 messages waiting for PUBREL (MQTT 5 Receive Maximum). */
+  maxInflight: number
   onLimitHit: (limit: LimitName) => void
 }
 
@@ -19,6 +21,13 @@ export interface ClientLimits {
   checkSubscribe: (client: Client, filter: string) => LimitVerdict
   /** Forget filters the client dropped, so they stop counting. */
   unsubscribed: (client: Client, filters: readonly string[]) => void
+  /**
+   * Count an accepted incoming QoS 2 PUBLISH until its PUBREL. Without this a
+   * client could park up to 65,535 unreleased messages of maximum size in
+   * the broker's incoming store.
+   */
+  checkInflight: (client: Client, messageId: number | undefined) => LimitVerdict
+  released: (client: Client, messageId: number | undefined) => void
 }
 
 /**
@@ -29,6 +38,7 @@ export interface ClientLimits {
 export function createClientLimits (opts: ClientLimitsOptions): ClientLimits {
   const rates = new WeakMap<Client, TokenBucket>()
   const subs = new WeakMap<Client, Set<string>>()
+  const inflight = new WeakMap<Client, Set<number>>()
 
   function tooLong (topic: string): boolean {
     // [MQTT-1.5.4] lengths are UTF-8 bytes; a JS string is at most 3 bytes per unit.
@@ -70,6 +80,22 @@ export function createClientLimits (opts: ClientLimitsOptions): ClientLimits {
     unsubscribed: (client, filters) => {
       const held = subs.get(client)
       if (held) for (const f of filters) held.delete(f)
+    },
+    checkInflight: (client, messageId) => {
+      if (messageId === undefined) return 'ok'
+      let pending = inflight.get(client)
+      if (!pending) {
+        pending = new Set()
+        inflight.set(client, pending)
+      }
+      // A resend (DUP) of a message already waiting is not a new one.
+      if (pending.has(messageId)) return 'ok'
+      if (pending.size >= opts.maxInflight) return hit('max_inflight')
+      pending.add(messageId)
+      return 'ok'
+    },
+    released: (client, messageId) => {
+      if (messageId !== undefined) inflight.get(client)?.delete(messageId)
     }
   }
 }

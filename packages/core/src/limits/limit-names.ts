@@ -10,6 +10,7 @@ export type LimitName =
   | 'max_topic_length'
   | 'max_topic_levels'
   | 'max_subscriptions'
+  | 'max_inflight'
   | 'publish_rate'
   | 'drain_timeout'
   | 'connect_timeout'

@@ -174,3 +174,29 @@ test('ill-formed UTF-8 or U+0000 in a topic closes the connection [MQTT-1.5.4-1/
   await got.waitForTopic('fine')
   assert.deepEqual(got.messages.map((m) => m.topic), ['fine'])
 })
+
+test('incoming QoS 2 messages awaiting PUBREL are capped at the receive maximum (v5 DISCONNECT 0x93)', async (t) => {
+  const { b, hits } = await broker(t, { receiveMaximum: 3 })
+  const s = await rawSocket(t, b.port)
+  const received: Array<{ cmd: string, reasonCode?: number, messageId?: number }> = []
+  const parser = mqttPacket.parser({ protocolVersion: 5 })
+  parser.on('packet', (p) => received.push(p as never))
+  s.on('data', (d: Buffer) => parser.parse(d))
+  const send = (p: Record<string, unknown>): void => { s.write(mqttPacket.generate(p as never, { protocolVersion: 5 } as never)) }
+  send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'qos2-hoarder', keepalive: 0 })
+  const publish = (messageId: number, dup = false): void => send({ cmd: 'publish', topic: 'hoard', payload: 'x', qos: 2, messageId, dup, retain: false })
+  publish(1)
+  publish(2)
+  publish(2, true) // a resend is not a new message
+  publish(3)
+  await waitFor(() => received.filter((p) => p.cmd === 'pubrec').length === 4, '4 PUBRECs')
+  send({ cmd: 'pubrel', messageId: 1 })
+  await waitFor(() => received.some((p) => p.cmd === 'pubcomp'), 'PUBCOMP 1')
+  publish(4) // slot 1 was released: accepted
+  await waitFor(() => received.filter((p) => p.cmd === 'pubrec').length === 5, 'PUBREC 4')
+  assert.deepEqual(hits, [])
+  publish(5) // 2, 3, 4 still wait for PUBREL
+  await s.gone
+  assert.deepEqual(received.filter((p) => p.cmd === 'disconnect').map((p) => p.reasonCode), [0x93])
+  assert.deepEqual(hits, ['max_inflight'])
+})
