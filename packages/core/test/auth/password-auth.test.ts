@@ -33,7 +33,7 @@ async function setup (t: { after: (fn: () => unknown) => void }, extra: Record<s
   return { b, file, dir }
 }
 
-test('wrong password or unknown user: CONNACK 4 (v3) / 0x86 (v5), and authFailed fires', async (t) => {
+test('wrong password or unknown user: CONNACK 4 (v3) / 0x86 (v5); authFailed and siar_auth_failures_total move', async (t) => {
   const { b } = await setup(t)
   const failures: string[] = []
   b.broker.events.on('authFailed', (i) => failures.push(i.reason))
@@ -44,6 +44,9 @@ test('wrong password or unknown user: CONNACK 4 (v3) / 0x86 (v5), and authFailed
   assert.equal(await refusedCode(b.mqttUrl, { protocolVersion: 4 }), 5)
   assert.equal(await refusedCode(b.mqttUrl, { protocolVersion: 5 }), 0x87)
   assert.deepEqual(failures, ['bad_credentials', 'bad_credentials', 'bad_credentials', 'anonymous_refused', 'anonymous_refused'])
+  const metrics = await (await fetch(`${b.httpUrl}/metrics`)).text()
+  assert.match(metrics, /^siar_auth_failures_total\{reason="bad_credentials"\} 3$/m)
+  assert.match(metrics, /^siar_auth_failures_total\{reason="anonymous_refused"\} 2$/m)
   const ok = await connectMqtt(b.mqttUrl, { username: 'alice', password: 'alice-pass', protocolVersion: 5 })
   await ok.endAsync()
 })

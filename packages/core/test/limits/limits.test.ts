@@ -111,6 +111,9 @@ test('subscriptions per client and topic length', async (t) => {
   assert.equal(await suback(c, 'x'.repeat(17)), 0x87)
   await assert.rejects(c.publishAsync('y'.repeat(17), 'long', { qos: 1 }), (err: { code?: number }) => err.code === 0x87)
   assert.deepEqual(hits, ['max_subscriptions', 'max_topic_length', 'max_topic_length'])
+  const metrics = await (await fetch(`${b.httpUrl}/metrics`)).text()
+  assert.match(metrics, /^siar_limit_hits_total\{limit="max_subscriptions"\} 1$/m)
+  assert.match(metrics, /^siar_limit_hits_total\{limit="max_topic_length"\} 2$/m)
   assert.ok(c.connected)
 })
 
