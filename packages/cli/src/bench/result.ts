@@ -90,7 +90,7 @@ export function summarize (plan: BenchPlan, m: Measured, stats: WorkerStats[], c
   const firstPublishError = stats.find((s) => s.firstPublishError)?.firstPublishError
   const result: BenchResult = {
     scenario: plan.scenario,
-    target: plan.connect.url ?? `${plan.connect.protocol ?? 'mqtt'}://${plan.connect.host ?? 'localhost'}:${plan.connect.port ?? 1883}`,
+    target: targetOf(plan),
     protocolVersion: plan.connect.protocolVersion ?? 5,
     qos: plan.qos,
     payloadBytes: plan.payloadBytes,
@@ -149,6 +149,13 @@ function findProblems (plan: BenchPlan, r: BenchResult): string[] {
   if (plan.qos === 2 && r.messages.duplicates > 0) problems.push(`${r.messages.duplicates} duplicates at QoS 2`)
   if (r.reqres && r.reqres.correlationMismatches > 0) problems.push(`${r.reqres.correlationMismatches} responses with the wrong correlation data`)
   return problems
+}
+
+function targetOf (plan: BenchPlan): string {
+  const c = plan.connect
+  if (c.url) return c.url
+  const protocol = c.protocol ?? 'mqtt'
+  return `${protocol}://${c.host ?? 'localhost'}:${c.port ?? 1883}${protocol.startsWith('ws') ? c.path ?? '/mqtt' : ''}`
 }
 
 function round (n: number, digits = 0): number {
