@@ -105,7 +105,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     authFailed: (reason) => events.emit('authFailed', { reason }),
     accessDenied: (action) => events.emit('accessDenied', { action }),
     limitHit: (limit) => events.emit('limitHit', { limit }),
-    filesChanged: () => events.emit('reloaded', { ok: true, errors: [] })
+    filesChanged: (result) => events.emit('reloaded', result)
   })
   await security.load()
 

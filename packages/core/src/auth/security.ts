@@ -12,8 +12,8 @@ export interface SecurityEvents {
   authFailed: (reason: AuthFailureReason) => void
   accessDenied: (action: AccessAction) => void
   limitHit: (limit: LimitName) => void
-  /** Called after the files changed on disk and were re-read. */
-  filesChanged: () => void
+  /** Called after the files changed on disk and were re-read (or failed to be). */
+  filesChanged: (result: ReloadResult) => void
 }
 
 export interface Security {
@@ -75,7 +75,7 @@ export function createSecurity (options: ResolvedBrokerOptions, logger: Logger, 
       if (auth.watchFiles && files.length > 0) {
         watch = watchFiles(files, () => {
           logger.info({ files }, 'auth file changed on disk; reloading')
-          void access.reload().then(() => on.filesChanged())
+          void access.reload().then(on.filesChanged)
         }, { onError: (err) => logger.warn({ err }, 'cannot watch auth files for changes; reload with SIGHUP instead') })
       }
     },
