@@ -93,8 +93,8 @@ export function createAccessControl (opts: AccessControlOptions): AccessControl 
 
   async function authenticate (client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
     let result: AuthResult
-    const cert = opts.certCnAsUsername ? certIdentityOf(client) : undefined
-    if (cert?.verified && cert.cn) {
+    const cert = certIdentityOf(client)
+    if (opts.certCnAsUsername && cert?.verified && cert.cn) {
       // Like Mosquitto's use_identity_as_username: the verified certificate is the credential.
       result = { ok: true, username: cert.cn }
     } else if (username !== undefined && passwords) {
@@ -105,10 +105,12 @@ export function createAccessControl (opts: AccessControlOptions): AccessControl 
       else ok = await verifyPassword(stored, given)
       result = ok ? { ok: true, username } : { ok: false, returnCode: 4, reason: 'bad_credentials' }
     } else {
-      // Anonymous, or a username nobody can check (no password file): once a
-      // password file exists only --allow-anonymous lets it in; before that,
-      // loopback peers are trusted like Mosquitto 2's local-only mode.
-      const allowed = opts.allowAnonymous || (!passwords && isLoopbackAddress(remoteAddressOf(client)))
+      // Anonymous, or a username nobody can check (no password file): a
+      // client certificate that chained to the configured CA is a credential
+      // of its own. Otherwise, once a password file exists only
+      // --allow-anonymous lets it in; before that, loopback peers are trusted
+      // like Mosquitto 2's local-only mode.
+      const allowed = opts.allowAnonymous || cert?.verified === true || (!passwords && isLoopbackAddress(remoteAddressOf(client)))
       result = allowed ? { ok: true, username } : { ok: false, returnCode: 5, reason: 'anonymous_refused' }
     }
     if (result.ok) identities.set(client, { username: result.username, aclVersion: -1 })

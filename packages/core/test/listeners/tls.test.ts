@@ -96,7 +96,7 @@ test('TLS 1.1 is refused; TLS 1.2 with the same client works', async (t) => {
 test('the certificate CN is the username (ACL applies to it)', async (t) => {
   const aclFile = join(pki.dir, 'acl')
   writeFileSync(aclFile, 'user device-7\ntopic readwrite devices/device-7/#\n')
-  const { mqttsUrl } = await startTlsBroker(t, { requireClientCert: true, certCnAsUsername: true }, { auth: { aclFile } })
+  const { mqttsUrl, wssUrl } = await startTlsBroker(t, { requireClientCert: true, certCnAsUsername: true }, { auth: { aclFile } })
   const c = await connectMqtt(mqttsUrl, { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey), protocolVersion: 5 })
   t.after(() => c.endAsync())
   const got = new MessageCollector(c)
@@ -104,6 +104,25 @@ test('the certificate CN is the username (ACL applies to it)', async (t) => {
   await c.publishAsync('devices/device-7/up', 'as device-7', { qos: 1 })
   await got.waitForTopic('devices/device-7/up')
   await assert.rejects(c.publishAsync('devices/device-8/up', 'not mine', { qos: 1 }), (err: { code?: number }) => err.code === 0x87)
+  // Over wss the certificate is on the upgrade request's socket: same identity.
+  const w = await connectMqtt(wssUrl, { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey), protocolVersion: 5 })
+  t.after(() => w.endAsync())
+  await w.publishAsync('devices/device-7/wss', 'as device-7 too', { qos: 1 })
+  await got.waitForTopic('devices/device-7/wss')
+  await assert.rejects(w.publishAsync('devices/device-8/up', 'not mine', { qos: 1 }), (err: { code?: number }) => err.code === 0x87)
+})
+
+test('a verified client certificate is a credential even with a password file', async (t) => {
+  const passwordFile = join(pki.dir, 'passwd-empty')
+  writeFileSync(passwordFile, '# nobody yet\n')
+  const { mqttsUrl } = await startTlsBroker(t, {}, { auth: { passwordFile } })
+  const ca = readFileSync(pki.ca)
+  const c = await connectMqtt(mqttsUrl, { ca, cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) })
+  await c.endAsync()
+  // Optional client certificates: without one, the password file decides (anonymous refused).
+  await assert.rejects(connectMqtt(mqttsUrl, { ca }), (err: { code?: number }) => err.code === 5)
+  // A certificate from another CA is not verified: same as none.
+  await assert.rejects(connectMqtt(mqttsUrl, { ca, cert: readFileSync(pki.rogueCert), key: readFileSync(pki.rogueKey) }), (err: { code?: number }) => err.code === 5)
 })
 
 test('reload() swaps the server certificate for new connections; open ones stay', async (t) => {
