@@ -109,6 +109,66 @@ const clusterSchema = z.strictObject({
   drainWindowMs: int(0, 600_000, 'milliseconds').default(DEFAULT_DRAIN_WINDOW_MS)
 })
 
+/** Bridges to other brokers (docs/bridge-aws-iot-core.md). Config file only: lists do not fit flags. */
+export const DEFAULT_BRIDGE_OUTBOUND_BUFFER_SIZE = 10_000
+/** Cluster: the bridge lease lives this long unless renewed (every third of it); takeover within it plus one third. */
+export const DEFAULT_BRIDGE_LEASE_TTL_MS = 7_500
+const BRIDGE_URL_ALLOWED = 'an mqtt://, mqtts://, ws:// or wss:// URL'
+const TOPIC_FILTER_ALLOWED = 'an MQTT topic filter (+ and # only as whole levels, # last)'
+const isFilter = (f: string): boolean => !f.includes('\u0000') && f.split('/').every((level, i, all) =>
+  (level === '#' ? i === all.length - 1 : level === '+' || !/[+#]/.test(level)))
+const bridgeTopicSchema = z.strictObject({
+  /** Filter relative to the prefixes; '' maps the single topic localPrefix <-> remotePrefix (as Mosquitto). */
+  pattern: z.string({ error: TOPIC_FILTER_ALLOWED }).refine(isFilter, { error: TOPIC_FILTER_ALLOWED }),
+  direction: z.enum(['in', 'out', 'both'], { error: 'one of in, out, both' }).default('out'),
+  qos: int(0, 2, 'a QoS (0, 1 or 2)').default(0),
+  localPrefix: z.string({ error: 'a topic prefix without + or #' }).regex(/^[^+#\u0000]*$/, { error: 'a topic prefix without + or #' }).default(''),
+  remotePrefix: z.string({ error: 'a topic prefix without + or #' }).regex(/^[^+#\u0000]*$/, { error: 'a topic prefix without + or #' }).default('')
+}).refine((t) => t.pattern !== '' || (t.localPrefix !== '' && t.remotePrefix !== ''), { error: 'an empty pattern needs both localPrefix and remotePrefix (the whole topics)' })
+const bridgeSchema = z.strictObject({
+  name: z.string({ error: 'letters, digits, and _ - . (at most 64)' }).regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'letters, digits, and _ - . (at most 64)' }),
+  url: z.string({ error: BRIDGE_URL_ALLOWED }).regex(/^(mqtts?|wss?):\/\/[^\s]+$/, { error: BRIDGE_URL_ALLOWED }),
+  /** Default `siar-<name>`. AWS IoT Core: usually the thing name, as the policy allows. */
+  clientId: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).optional(),
+  username: z.string({ error: 'a string' }).optional(),
+  password: z.string({ error: 'a string' }).optional(),
+  /** Read the password from a file (a mounted Secret); overrides `password`. */
+  passwordFile: filePath().optional(),
+  tls: z.strictObject({
+    ca: filePath().optional(),
+    cert: filePath().optional(),
+    key: filePath().optional(),
+    servername: z.string({ error: 'a host name' }).optional(),
+    /** AWS IoT Core on port 443 needs `x-amzn-mqtt-ca`; on 8883 none. */
+    alpnProtocols: z.array(z.string(), { error: 'a list of protocol names' }).optional(),
+    rejectUnauthorized: z.boolean({ error: 'true or false' }).default(true)
+  }).default({ rejectUnauthorized: true }),
+  protocolVersion: z.union([z.literal(3), z.literal(4), z.literal(5)], { error: '3 (MQTT 3.1), 4 (3.1.1) or 5' }).default(4),
+  keepaliveSeconds: int(0, 65535, 'seconds').default(60),
+  cleanStart: z.boolean({ error: 'true or false' }).default(false),
+  /** MQTT 5 remotes: how long the remote keeps the bridge's session after a disconnect. */
+  sessionExpirySeconds: int(0, 4_294_967_295, 'seconds').default(3600),
+  /** Highest QoS the remote takes (AWS IoT Core: 1); higher QoS is sent at this one. */
+  maxQos: int(0, 2, 'a QoS (0, 1 or 2)').default(2),
+  /** false: send every message with retain=false (remotes without retained messages). */
+  retainAvailable: z.boolean({ error: 'true or false' }).default(true),
+  /** Mosquitto's try_private: announce a bridge (protocol version | 0x80; MQTT 3.x only). */
+  tryPrivate: z.boolean({ error: 'true or false' }).default(false),
+  topics: z.array(bridgeTopicSchema, { error: 'a list of topic rules' }).min(1, { error: 'at least one topic rule' }),
+  /** Outbound messages held while the remote is away (cluster: in Redis); newer ones are dropped past it. */
+  outboundBufferSize: int(0, 10_000_000, 'a count of messages').default(DEFAULT_BRIDGE_OUTBOUND_BUFFER_SIZE),
+  reconnectMinMs: int(100, 600_000, 'milliseconds').default(1_000),
+  reconnectMaxMs: int(100, 600_000, 'milliseconds').default(30_000),
+  leaseTtlMs: int(1_000, 300_000, 'milliseconds').default(DEFAULT_BRIDGE_LEASE_TTL_MS)
+})
+const bridgesSchema = z.array(bridgeSchema, { error: 'a list of bridges' }).superRefine((bridges, ctx) => {
+  const seen = new Set<string>()
+  bridges.forEach((b, i) => {
+    if (seen.has(b.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'a name no other bridge has' })
+    seen.add(b.name)
+  })
+})
+
 export const brokerOptionsSchema = z.strictObject({
   nodeId: z.string({ error: 'a non-empty string' }).min(1, { error: 'a non-empty string' }).optional(),
   host: z.string({ error: 'an IP address or host name' }).min(1, { error: 'an IP address or host name' }).default(DEFAULT_HOST),
@@ -124,12 +184,14 @@ export const brokerOptionsSchema = z.strictObject({
   sys: sysSchema.default(() => sysSchema.parse({})),
   /** Prometheus /metrics on the HTTP port. */
   metrics: metricsSchema.default(() => metricsSchema.parse({})),
-  cluster: clusterSchema.default(() => clusterSchema.parse({}))
+  cluster: clusterSchema.default(() => clusterSchema.parse({})),
+  bridges: bridgesSchema.default([])
 })
 
 export type BrokerOptionsInput = z.input<typeof brokerOptionsSchema>
 export type ResolvedBrokerOptions = Readonly<z.output<typeof brokerOptionsSchema>>
 export type LogLevel = (typeof LOG_LEVELS)[number]
+export type BridgeOptions = ResolvedBrokerOptions['bridges'][number]
 
 /**
  * Validate options once: every violation is collected into one ConfigError that
