@@ -19,12 +19,20 @@ const SLOWLORIS_SOCKETS = 300
 /** The bounds this test states: RSS growth while under attack and after it. */
 const MAX_PEAK_RSS_GROWTH_MB = 160
 const MAX_FINAL_RSS_GROWTH_MB = 100
+const MAX_FINAL_HEAP_USED_MB = 120
 /** The side client publishes every 25 ms; a gap longer than this means it stalled. */
 const MAX_SIDE_GAP_MS = 2_000
 
 function rssMb (pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Number(m?.[1] ?? 0) / 1024
+}
+
+/** The broker's V8 heap in use, from its own /metrics (prom-client default metrics). */
+async function heapUsedMb (httpUrl: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  const m = /^siar_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text)
+  return Number(m?.[1] ?? Number.NaN) / 1024 / 1024
 }
 
 /** Send one batch on a fresh connection and wait until it is closed (bounded). */
@@ -56,6 +64,7 @@ test('malformed and random packets, then slowloris: the broker stays up, a good 
   await waitFor(() => arrivals.length >= 5, 'the side client to get going')
 
   const baseline = rssMb(pid)
+  const heapBefore = await heapUsedMb(broker.httpUrl)
   let peak = baseline
   const sampler = setInterval(() => { peak = Math.max(peak, rssMb(pid)) }, 100)
   t.after(() => clearInterval(sampler))
@@ -116,6 +125,7 @@ test('malformed and random packets, then slowloris: the broker stays up, a good 
   await waitFor(() => arrivals.length >= sent, `all ${sent} side messages to arrive (have ${arrivals.length})`)
   clearInterval(sampler)
   const final = rssMb(pid)
+  const heapAfter = await heapUsedMb(broker.httpUrl)
   const gaps = arrivals.slice(1).map((a, i) => a - (arrivals[i] as number))
   const maxGap = Math.max(...gaps)
   const health = await fetch(`${broker.httpUrl}/healthz`)
@@ -125,7 +135,8 @@ test('malformed and random packets, then slowloris: the broker stays up, a good 
   t.diagnostic(`slowloris: ${closedAfter.length}/${SLOWLORIS_SOCKETS} cut off by the broker, after ` +
     `${Math.min(...closedAfter)}..${Math.max(...closedAfter)} ms (connect timeout ${CONNECT_TIMEOUT_MS} ms), wave took ${lorisMs} ms`)
   t.diagnostic(`side client: ${arrivals.length}/${sent} messages, longest gap ${maxGap} ms`)
-  t.diagnostic(`broker RSS: baseline ${baseline.toFixed(1)} MB, peak ${peak.toFixed(1)} MB, final ${final.toFixed(1)} MB`)
+  t.diagnostic(`broker RSS: baseline ${baseline.toFixed(1)} MB, peak ${peak.toFixed(1)} MB, final ${final.toFixed(1)} MB; ` +
+    `V8 heap used: before ${heapBefore.toFixed(1)} MB, after ${heapAfter.toFixed(1)} MB`)
 
   assert.ok(packets >= 100_000, `sent ${packets} packets`)
   assert.equal(broker.process.child.exitCode, null, 'the broker process is still running')
@@ -136,4 +147,5 @@ test('malformed and random packets, then slowloris: the broker stays up, a good 
   assert.ok(maxGap <= MAX_SIDE_GAP_MS, `the side client stalled for ${maxGap} ms`)
   assert.ok(peak - baseline <= MAX_PEAK_RSS_GROWTH_MB, `peak RSS grew by ${(peak - baseline).toFixed(1)} MB`)
   assert.ok(final - baseline <= MAX_FINAL_RSS_GROWTH_MB, `final RSS grew by ${(final - baseline).toFixed(1)} MB`)
+  assert.ok(heapAfter <= MAX_FINAL_HEAP_USED_MB, `V8 heap in use at the end: ${heapAfter.toFixed(1)} MB`)
 })
