@@ -122,6 +122,25 @@ for (const target of targets) {
   })
 }
 
+test('--node spreads clients over nodes: publishers and subscribers apart', async (t) => {
+  // Two unconnected brokers: the subscriber (node 0) hears only the publishers
+  // dealt to node 0 (publisher j goes to node (j + 1) mod 2: j = 1 and 3).
+  const a = await startTestBroker()
+  const b = await startTestBroker()
+  t.after(async () => { await a.close(); await b.close() })
+  const r = await runBench(createPlan({
+    scenario: 'fanin', publishers: 4, count: 100, qos: 1, workers: 1, drainQuietMs: 300,
+    connect: { host: '127.0.0.1', port: a.port, protocolVersion: 5 },
+    nodes: [{ host: '127.0.0.1', port: b.port, protocolVersion: 5 }]
+  }))
+  await waitFor(() => a.broker.aedes.connectedClients + b.broker.aedes.connectedClients === 0, 'every bench client to disconnect')
+  assert.equal(r.connections.connected, 5)
+  assert.equal(r.messages.sent, 400)
+  assert.equal(r.messages.unique, 200)
+  assert.equal(r.messages.lost, 200)
+  assert.match(r.target, new RegExp(`:${a.port}, mqtt://127\\.0\\.0\\.1:${b.port}$`))
+})
+
 function captureIo (): Io & { out: () => string, err: () => string } {
   const stdout = new PassThrough()
   const stderr = new PassThrough()

@@ -1,9 +1,8 @@
 import type { ConnectOptions, SiarClient } from '@siar/client'
 import type { BenchPlan } from './plan.js'
 
-/** The connect options of one bench client. */
-export function connectOptions (plan: BenchPlan, clientId: string): ConnectOptions {
-  const c = plan.connect
+/** The connect options of one bench client (`c`: the node it goes to, see BenchPlan.nodes). */
+export function connectOptions (c: ConnectOptions, clientId: string): ConnectOptions {
   // Structured cloning into the worker turned Buffers into Uint8Arrays; TLS wants Buffers back.
   const buf = <T>(v: T): T => (v instanceof Uint8Array ? Buffer.from(v) as T : v)
   return { ...c, clientId, ca: buf(c.ca), cert: buf(c.cert), key: buf(c.key), mqttOptions: { ...c.mqttOptions, resubscribe: false } }

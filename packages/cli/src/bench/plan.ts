@@ -25,6 +25,13 @@ export const SETUP_CONCURRENCY = 200
 export interface BenchPlan {
   scenario: ScenarioName
   connect: ConnectOptions
+  /**
+   * Other nodes of the same cluster. Clients are dealt over [connect, ...nodes]:
+   * subscriber i to node i mod n, publisher j to node (j + 1) mod n, so with
+   * two nodes the first publisher and the first subscriber sit on different
+   * nodes and messages must cross the cluster.
+   */
+  nodes: ConnectOptions[]
   runId: number
   /** Every topic of the run lives under this prefix (siar-bench/<run id>). */
   topicPrefix: string
@@ -51,6 +58,7 @@ export interface BenchPlan {
 export interface PlanInput {
   scenario: ScenarioName
   connect: ConnectOptions
+  nodes?: ConnectOptions[]
   publishers?: number
   subscribers?: number
   connections?: number
@@ -76,6 +84,7 @@ export function createPlan (input: PlanInput): BenchPlan {
   const plan: BenchPlan = {
     scenario: input.scenario,
     connect: input.connect,
+    nodes: input.nodes ?? [],
     runId,
     topicPrefix,
     subscribeFilter: input.topic ?? 'siar-bench/#',
@@ -157,4 +166,11 @@ export function publishTopic (plan: BenchPlan, id: number): string {
   if (plan.scenario === 'reqres') return `${plan.topicPrefix}/req`
   if (plan.scenario === 'fanin' || plan.scenario === 'latency' || plan.scenario === 'pub') return `${plan.topicPrefix}/${plan.scenario}/${id}`
   return `${plan.topicPrefix}/${plan.scenario}`
+}
+
+/** Where a client connects: see BenchPlan.nodes. */
+export function nodeOf (plan: BenchPlan, role: 'p' | 's' | 'c', id: number): ConnectOptions {
+  const all = [plan.connect, ...plan.nodes]
+  const index = (role === 'p' ? id + 1 : id) % all.length
+  return all[index] as ConnectOptions
 }

@@ -152,10 +152,12 @@ function findProblems (plan: BenchPlan, r: BenchResult): string[] {
 }
 
 function targetOf (plan: BenchPlan): string {
-  const c = plan.connect
-  if (c.url) return c.url
-  const protocol = c.protocol ?? 'mqtt'
-  return `${protocol}://${c.host ?? 'localhost'}:${c.port ?? 1883}${protocol.startsWith('ws') ? c.path ?? '/mqtt' : ''}`
+  const where = (c: BenchPlan['connect']): string => {
+    if (c.url) return c.url
+    const protocol = c.protocol ?? 'mqtt'
+    return `${protocol}://${c.host ?? 'localhost'}:${c.port ?? 1883}${protocol.startsWith('ws') ? c.path ?? '/mqtt' : ''}`
+  }
+  return [plan.connect, ...plan.nodes].map(where).join(', ')
 }
 
 function round (n: number, digits = 0): number {

@@ -6,7 +6,7 @@ import { Histogram } from './histogram.js'
 import { nowUs, readHeader } from './payload.js'
 import { createPublisherGroup, type Publisher } from './publishers.js'
 import { SeqTracker, type SeqCounts } from './seq-tracker.js'
-import { MAX_BACKLOG_DELIVERIES, SETUP_CONCURRENCY, publishTopic } from './plan.js'
+import { MAX_BACKLOG_DELIVERIES, SETUP_CONCURRENCY, nodeOf, publishTopic } from './plan.js'
 import { threadCpuMs } from './thread-cpu.js'
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './messages.js'
 
@@ -78,10 +78,11 @@ const group = createPublisherGroup(plan, publishers, backlog, share.subscriberId
   }
 })
 
-async function open (clientId: string): Promise<SiarClient | undefined> {
+async function open (role: 'p' | 's' | 'c', id: number): Promise<SiarClient | undefined> {
+  const clientId = `${plan.clientIdPrefix}${role}${id}`
   const started = nowUs()
   try {
-    const client = await connect(connectOptions(plan, clientId))
+    const client = await connect(connectOptions(nodeOf(plan, role, id), clientId))
     connectTimes.record(nowUs() - started)
     tuneSocket(client)
     clients.push(client)
@@ -114,7 +115,7 @@ function onDelivery (tracker: SeqTracker, payload: Buffer): void {
 }
 
 async function setupSubscriber (id: number): Promise<void> {
-  const client = await open(`${plan.clientIdPrefix}s${id}`)
+  const client = await open('s', id)
   if (!client) return
   const reqres = plan.scenario === 'reqres'
   const filter = subscribeFilterOf(plan)
@@ -147,7 +148,7 @@ async function subscribe (client: SiarClient, filter: string): Promise<void> {
 }
 
 async function setupPublisher (id: number): Promise<void> {
-  const client = await open(`${plan.clientIdPrefix}p${id}`)
+  const client = await open('p', id)
   if (!client) return
   const p: Publisher = { id, client, topic: publishTopic(plan, id), seq: 0, outstanding: 0, acked: 0, finished: false, kicked: false, waitingDrain: false }
   if (plan.scenario === 'reqres') {
@@ -177,7 +178,7 @@ async function openConnections (): Promise<void> {
       const waitMs = (t0 + (i / perSecond) * 1e6 - nowUs()) / 1000
       if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs))
     }
-    pending.push(open(`${plan.clientIdPrefix}c${share.connectionIds[i]}`))
+    pending.push(open('c', share.connectionIds[i] as number))
   }
   await Promise.all(pending)
 }

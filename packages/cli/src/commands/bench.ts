@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import type { QoS } from '@siar/client'
-import { addConnectionFlags, intFlag, toConnectOptions, type ConnectionFlags } from '../connection-flags.js'
+import { addConnectionFlags, collect, intFlag, toConnectOptions, type ConnectionFlags } from '../connection-flags.js'
 import { CliError, ExitCodes, type Io } from '../output.js'
 import { SCENARIOS, SCENARIO_NAMES, isScenarioName } from '../bench/scenario-table.js'
 import { MAX_DURATION_MS, MAX_COUNT_PER_PUBLISHER, MAX_CLIENTS, createPlan, type PlanInput } from '../bench/plan.js'
@@ -21,6 +21,7 @@ interface BenchFlags extends ConnectionFlags {
   hold?: string
   drain?: string
   topic?: string
+  node?: string[]
   json?: boolean
 }
 
@@ -46,6 +47,7 @@ export function benchCommand (io: Io, done: (code: number) => void): Command {
     .option('--hold <seconds>', 'conn: keep the connections open this long once all are up', '0')
     .option('--drain <ms>', 'after publishing stops, wait until nothing arrives for this long', '2000')
     .option('-t, --topic <prefix>', 'topic prefix (default siar-bench); sub: the filter to subscribe to')
+    .option('--node <url>', 'another node of the same cluster (repeatable): clients are spread over all nodes, publishers and subscribers apart', collect)
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', `
 Scenarios:
@@ -62,7 +64,8 @@ Examples:
   siar bench fanout --subscribers 100 -q 1
   siar bench latency -r 5000 --json
   siar bench conn -n 10000 -r 1000 --hold 30
-  siar bench reqres -V 5 --publishers 10`)
+  siar bench reqres -V 5 --publishers 10
+  siar bench fanout -L mqtt://node-a:1883 --node mqtt://node-b:1883   # across a cluster`)
     .action(async (scenario: string, flags: BenchFlags) => { done(await runBenchCommand(scenario, flags, io)) })
   return cmd
 }
@@ -72,8 +75,10 @@ async function runBenchCommand (scenario: string, flags: BenchFlags, io: Io): Pr
   // Many clients cannot share one id: -i becomes a prefix like -I, and each
   // client gets its own id from it (so -c keeps one session per bench client).
   const { options } = toConnectOptions({ ...flags, id: flags.id ?? flags.idPrefix ?? 'sb' })
+  // Each --node shares the credentials, TLS files and MQTT version given for the first.
+  const nodes = (flags.node ?? []).map((url) => toConnectOptions({ ...flags, url, id: flags.id ?? flags.idPrefix ?? 'sb' }).options)
   const num = (flag: string, value: string | undefined, min: number, max: number): number | undefined => (value === undefined ? undefined : intFlag(flag, value, min, max))
-  const input: PlanInput = { scenario, connect: options }
+  const input: PlanInput = { scenario, connect: options, nodes }
   const set = <K extends keyof PlanInput>(key: K, value: PlanInput[K] | undefined): void => { if (value !== undefined) input[key] = value }
   set('publishers', num('--publishers', flags.publishers, 0, MAX_CLIENTS))
   set('subscribers', num('--subscribers', flags.subscribers, 0, MAX_CLIENTS))
