@@ -71,7 +71,9 @@ for (let round = 0; round < rounds; round++) {
       let broker
       try {
         broker = await target.start(port)
-        const plan = createPlan({ ...sc.plan, connect: { host: '127.0.0.1', port, protocolVersion: 5 } })
+        // A multi-node target also returns the ports of its other nodes: clients are spread over all of them.
+        const nodes = (broker.nodePorts ?? []).map((p) => ({ host: '127.0.0.1', port: p, protocolVersion: 5 }))
+        const plan = createPlan({ ...sc.plan, connect: { host: '127.0.0.1', port, protocolVersion: 5 }, nodes })
         let value
         let rssBefore = 0
         let rssHeld = 0

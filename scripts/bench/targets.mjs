@@ -1,6 +1,9 @@
 // The brokers compare.mjs measures. Adding one is one entry: a name and a
 // start(port) that resolves to { pids, stop } once it accepts MQTT on 127.0.0.1:port.
-// `pids` are the processes whose memory and CPU count as the broker's.
+// `pids` are the processes whose memory and CPU count as the broker's (for a
+// cluster: every node, and redis-server if its cost should count). A cluster
+// also returns `nodePorts`, its other nodes' MQTT ports: `siar bench` then puts
+// publishers and subscribers on different nodes (see `siar bench --node`).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
@@ -32,7 +35,7 @@ export const TARGETS = [
   }
   // Slots for the Redis backplane (issue 7, part 2), filled in once it lands:
   // { name: 'siar + Redis (1 node)', start: async (port) => { const redis = …; return spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), …redis flags], port) } },
-  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis; publishers on one node, subscribers on the other (ports: port, port2) },
+  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis, return { pids: [node1, node2, redis], nodePorts: [port2], stop } },
   // { name: 'plain aedes + Redis', start: … aedes with mqemitter-redis + aedes-persistence-redis },
 ]
 
