@@ -282,16 +282,18 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     connections.add(stream)
     stream.once('close', () => connections.delete(stream))
   }
-  const handleTcp = (socket: Socket): void => {
+  // `admitted`: TLS listeners already applied the connection limits to the
+  // raw socket, before spending a handshake on it.
+  const handleTcp = (socket: Socket, admitted = false): void => {
     track(socket)
-    if (!security.admit(socket, socket.remoteAddress)) return
+    if (!admitted && !security.admit(socket, socket.remoteAddress)) return
     const client = aedes.handle(socket)
     security.track(client)
     metrics.trackConnection(client, socket, 'encrypted' in socket ? 'mqtts' : 'mqtt')
   }
-  const handleWs = (stream: Duplex, req: IncomingMessage): void => {
+  const handleWs = (stream: Duplex, req: IncomingMessage, admitted = false): void => {
     track(stream)
-    if (!security.admit(stream, req.socket.remoteAddress)) return
+    if (!admitted && !security.admit(stream, req.socket.remoteAddress)) return
     const client = aedes.handle(stream, req)
     security.track(client)
     metrics.trackConnection(client, req.socket, 'encrypted' in req.socket ? 'wss' : 'ws')
@@ -320,8 +322,9 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
       }
       if (tlsEnabled(options)) {
         secure = await startSecureListeners(options, {
-          handleTls: handleTcp,
-          handleWss: handleWs,
+          admit: (socket) => security.admit(socket, socket.remoteAddress),
+          handleTls: (socket) => handleTcp(socket, true),
+          handleWss: (stream, req) => handleWs(stream, req, true),
           onHandshakeError: (err) => log.debug({ err: err.message }, 'TLS handshake failed')
         })
         const s = secure

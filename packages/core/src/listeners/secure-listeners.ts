@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
 import type { Server, TLSSocket } from 'node:tls'
 import type { ResolvedBrokerOptions } from '../options.js'
 import { closeServer, type ListenerInfo } from './bind.js'
@@ -7,6 +8,8 @@ import { loadTlsOptions, startTlsListener, type TlsFiles } from './tls.js'
 import { startWssListener } from './wss.js'
 
 export interface SecureListenerHandlers {
+  /** Connection limits, applied to the raw TCP socket before the handshake; false = refused (and destroyed). */
+  admit: (socket: Socket) => boolean
   handleTls: (socket: TLSSocket) => void
   handleWss: (stream: Duplex, req: IncomingMessage) => void
   /** A handshake failed (no/invalid client certificate, old TLS version, not TLS at all). */
@@ -30,7 +33,7 @@ export async function startSecureListeners (options: ResolvedBrokerOptions, hand
   const tls = options.tls
   const files: TlsFiles = { cert: tls.cert as string, key: tls.key as string, ca: tls.ca, requireClientCert: tls.requireClientCert }
   const secure = await loadTlsOptions(files)
-  const common = { handshakeTimeoutMs: options.limits.connectTimeoutMs, onClientError: handlers.onHandshakeError }
+  const common = { handshakeTimeoutMs: options.limits.connectTimeoutMs, onClientError: handlers.onHandshakeError, admit: handlers.admit }
   const servers: Server[] = []
   const closers: Array<() => Promise<void>> = []
   const listeners: ListenerInfo[] = []

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { Socket } from 'node:net'
 import { createSecureContext, createServer, type Server, type TlsOptions, type TLSSocket } from 'node:tls'
 import { ErrorCodes, SiarError } from '../errors.js'
 import { bindServer, displayHost, type ListenerInfo } from './bind.js'
@@ -59,7 +60,7 @@ export interface TlsListener {
 export async function startTlsListener (
   host: string, port: number, options: SecureOptions,
   handle: (socket: TLSSocket) => void,
-  opts: { handshakeTimeoutMs: number, onClientError?: (err: Error) => void }
+  opts: { handshakeTimeoutMs: number, onClientError?: (err: Error) => void, admit?: (socket: Socket) => boolean }
 ): Promise<TlsListener> {
   const server = createServer({ ...options, handshakeTimeout: opts.handshakeTimeoutMs }, (socket) => {
     socket.setNoDelay(true)
@@ -68,6 +69,9 @@ export async function startTlsListener (
   // A failed handshake (no client certificate, TLS 1.1, garbage) destroys the
   // socket; without a listener node would only log it, so count it instead.
   server.on('tlsClientError', (err) => opts.onClientError?.(err))
+  // Limits first: a refused socket costs no handshake. The TLS server starts
+  // its handshake on 'connection'; a destroyed socket ends it.
+  if (opts.admit) server.prependListener('connection', (socket: Socket) => { opts.admit?.(socket) })
   const bound = await bindServer(server, 'mqtts', host, port)
   return { server, info: { kind: 'mqtts', host, port: bound, url: `mqtts://${displayHost(host)}:${bound}` } }
 }

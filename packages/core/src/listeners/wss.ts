@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { bindServer, displayHost, type ListenerInfo } from './bind.js'
@@ -18,13 +19,16 @@ export interface WssListener {
 export async function startWssListener (
   host: string, port: number, path: string, options: SecureOptions,
   handle: (stream: Duplex, req: IncomingMessage) => void,
-  opts: { handshakeTimeoutMs: number, onClientError?: (err: Error) => void }
+  opts: { handshakeTimeoutMs: number, onClientError?: (err: Error) => void, admit?: (socket: Socket) => boolean }
 ): Promise<WssListener> {
   const server = createServer({ ...options, handshakeTimeout: opts.handshakeTimeoutMs }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' })
     res.end(`this port speaks MQTT over secure WebSocket at ${path}\n`)
   })
   server.on('tlsClientError', (err) => opts.onClientError?.(err))
+  // Limits first: a refused socket costs no handshake. The TLS server starts
+  // its handshake on 'connection'; a destroyed socket ends it.
+  if (opts.admit) server.prependListener('connection', (socket: Socket) => { opts.admit?.(socket) })
   const wss = new WebSocketServer({
     server,
     path,

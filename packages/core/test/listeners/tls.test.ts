@@ -4,7 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import mqtt, { type IClientOptions } from 'mqtt'
-import { connectMqtt, getFreePort, MessageCollector, startTestBroker, withTimeout } from '@siar/testing'
+import { connectMqtt, getFreePort, MessageCollector, startTestBroker, waitFor, withTimeout } from '@siar/testing'
 import { createTestPki, type TestPki } from './tls-fixtures.js'
 
 let pki: TestPki
@@ -151,4 +151,18 @@ test('reload() swaps the server certificate for new connections; open ones stay'
   assert.equal(broken.ok, false)
   assert.match(broken.errors.join(), /TLS certificate .* cannot be used/)
   assert.equal(await cnOf(tlsPort), 'siar-reloaded', 'the previous certificate stays in use')
+})
+
+test('connection limits apply to TLS sockets before the handshake', async (t) => {
+  const { b, mqttsUrl, wssUrl } = await startTlsBroker(t, {}, { limits: { maxConnectionsPerIp: 1 } })
+  const hits: string[] = []
+  b.broker.events.on('limitHit', (i) => hits.push(i.limit))
+  const ca = readFileSync(pki.ca)
+  const first = await connectMqtt(mqttsUrl, { ca })
+  assert.equal(await refused(mqttsUrl, { ca }), true)
+  assert.equal(await refused(wssUrl, { ca }), true)
+  assert.deepEqual(hits, ['max_connections_per_ip', 'max_connections_per_ip'])
+  await first.endAsync()
+  // The slot frees once the broker sees the socket close.
+  await waitFor(async () => !(await refused(wssUrl, { ca })), 'a wss connection once the first one left')
 })
