@@ -77,9 +77,9 @@ test('redis store: resume with Clean Start 0 and no expiry delivers the queue, w
   for (let i = 0; i < 4; i++) await pub.publishAsync('rr/t', `o${i}`, { qos: 1 })
 
   const ready = nextEvent(b.aedes as any, 'clientReady')
-  const { client, tap } = await connectTapped(b.port, { protocolVersion: 5, clientId: 'r-resume', clean: false, properties: { receiveMaximum: 2 } })
+  let acks!: ReturnType<typeof holdAcks>
+  const { client, tap } = await connectTapped(b.port, { protocolVersion: 5, clientId: 'r-resume', clean: false, properties: { receiveMaximum: 2 } }, (c) => { acks = holdAcks(c) })
   t.after(() => client.end(true))
-  const acks = holdAcks(client)
   await ready
   await pub.publishAsync('rr/t', 'sentinel', { qos: 0 })
   await tap.waitFor((p: any) => p.payload?.toString() === 'sentinel', 'sentinel')

@@ -32,13 +32,16 @@ export function tapStream (stream: NodeJS.ReadableStream, protocolVersion = 5): 
 }
 
 /** A real mqtt.js client over TCP whose socket is tapped from its first byte (CONNACK included). */
-export async function connectTapped (port: number, opts: IClientOptions = {}): Promise<{ client: MqttClient, tap: WireTap }> {
+/** `prepare` runs before the connection opens: e.g. holdAcks, so no message sent with the CONNACK is acked first. */
+export async function connectTapped (port: number, opts: IClientOptions = {}, prepare?: (client: MqttClient) => void): Promise<{ client: MqttClient, tap: WireTap }> {
   let tap: WireTap | undefined
   const client = new MqttClient(() => {
     const socket = net.connect(port, '127.0.0.1')
     tap = tapStream(socket, opts.protocolVersion === 5 ? 5 : 4)
     return socket as any
-  }, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  }, { reconnectPeriod: 0, connectTimeout: 5000, ...opts, manualConnect: true })
+  prepare?.(client)
+  client.connect()
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve())
     client.once('error', reject)
