@@ -148,6 +148,22 @@ function pruneNodeModules (nodeModules) {
   }
 }
 
+/**
+ * The repo's lockfile, minus the workspaces, as the staging install's lockfile:
+ * transitive dependencies then get the exact versions the repo was tested with
+ * (npm drops whatever the CLI does not need, and resolves only what is missing).
+ */
+function seedLockfile (staging, manifest) {
+  const lockFile = join(repoRoot, 'package-lock.json')
+  if (!existsSync(lockFile)) return
+  const packages = { '': { name: manifest.name, version: manifest.version, dependencies: manifest.dependencies } }
+  for (const [path, entry] of Object.entries(readJson(lockFile).packages ?? {})) {
+    if (!path.startsWith('node_modules/') || entry.link || path.startsWith(`node_modules/${WORKSPACE_SCOPE}`)) continue
+    packages[path] = entry
+  }
+  writeFileSync(join(staging, 'package-lock.json'), `${JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`)
+}
+
 function npm (cwd, npmArgs) {
   // npm is a .cmd shim on Windows, which only a shell runs.
   const win = process.platform === 'win32'
@@ -176,10 +192,12 @@ function main () {
       overrides: readJson(join(repoRoot, 'package.json')).overrides ?? {}
     }
     writeFileSync(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    seedLockfile(staging, manifest)
     log(`installing ${thirdParty.size} dependencies into ${staging}`)
     // --omit=optional: optional native add-ons (e.g. msgpackr-extract) would be
     // this machine's build; every such package has a pure-JS fallback.
-    npm(staging, ['install', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock'])
+    npm(staging, ['install', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'])
+    rmSync(join(staging, 'package-lock.json'), { force: true })
 
     pruneNodeModules(join(staging, 'node_modules'))
     cpSync(join(cliDir, 'bin'), join(staging, 'bin'), { recursive: true })
