@@ -19,6 +19,8 @@ export interface BenchHooks {
   onProgress?: (progress: Progress) => void
   /** conn: runs once every connection is up, while they are held open (the hold lasts at least --hold). */
   onHold?: (info: { connected: number }) => Promise<void> | void
+  /** Stop publishing (or holding) early and report what was measured so far (Ctrl+C). */
+  signal?: AbortSignal
 }
 
 /** Run one bench scenario with worker threads and return the measured result. */
@@ -84,7 +86,7 @@ export async function runBench (plan: BenchPlan, hooks: BenchHooks = {}): Promis
       phase = 'holding'
       phaseStartUs = nowUs()
       const connected = ready.reduce((n, r) => n + r.connected, 0)
-      await Promise.all([new Promise((resolve) => setTimeout(resolve, plan.holdMs)), hooks.onHold?.({ connected })])
+      await Promise.all([until(() => hooks.signal?.aborted === true, plan.holdMs), hooks.onHold?.({ connected })])
     } else if (failed === 0) {
       const cpuStart = process.cpuUsage()
       phase = 'running'
@@ -93,7 +95,7 @@ export async function runBench (plan: BenchPlan, hooks: BenchHooks = {}): Promis
       // Until --duration is up, or every publisher has sent --count (sub: every subscriber received --count).
       const publishing = shares.filter((s) => s.publisherIds.length > 0).length
       const enough = plan.scenario === 'sub' && plan.countPerPublisher !== undefined ? plan.countPerPublisher * plan.subscribers : Number.POSITIVE_INFINITY
-      await until(() => (publishing > 0 && doneCount === publishing) || total(latest).received >= enough, plan.durationMs)
+      await until(() => (publishing > 0 && doneCount === publishing) || total(latest).received >= enough || hooks.signal?.aborted === true, plan.durationMs)
       broadcast({ type: 'stop' })
       const published = await collect('published')
       measured.stopUs = nowUs()

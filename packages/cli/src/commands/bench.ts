@@ -110,13 +110,23 @@ async function runBenchCommand (scenario: string, flags: BenchFlags, io: Io): Pr
   const tty = Boolean(io.stderr.isTTY)
   const line = createProgressLine(scenario)
   let lastDraw = 0
-  const result = await runBench(plan, {
-    onProgress: (p) => {
-      if (!tty || Date.now() - lastDraw < PROGRESS_REDRAW_MS) return
-      lastDraw = Date.now()
-      io.stderr.write(`\r\x1b[K${line(p)}`)
-    }
-  })
+  // Ctrl+C stops publishing and still prints the summary; a second one ends the process.
+  const stop = new AbortController()
+  const onSigint = (): void => stop.abort()
+  process.once('SIGINT', onSigint)
+  let result
+  try {
+    result = await runBench(plan, {
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (!tty || Date.now() - lastDraw < PROGRESS_REDRAW_MS) return
+        lastDraw = Date.now()
+        io.stderr.write(`\r\x1b[K${line(p)}`)
+      }
+    })
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
   if (tty) io.stderr.write('\r\x1b[K')
   io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result))
   return result.ok ? ExitCodes.OK : ExitCodes.ERROR
