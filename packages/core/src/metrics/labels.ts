@@ -32,7 +32,7 @@ export type AuthzAction = (typeof AUTHZ_ACTIONS)[number]
 export const LIMIT_NAMES = [
   'max_connections', 'max_connections_per_ip', 'connection_rate_per_ip', 'max_packet_size',
   'max_topic_length', 'max_topic_levels', 'max_subscriptions', 'publish_rate',
-  'drain_timeout', 'connect_timeout', 'other'
+  'max_inflight', 'drain_timeout', 'connect_timeout', 'other'
 ] as const
 export type LimitLabel = (typeof LIMIT_NAMES)[number]
 
