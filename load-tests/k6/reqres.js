@@ -8,7 +8,7 @@ import { setTimeout, clearTimeout } from 'k6/timers'
 import { Counter, Trend } from 'k6/metrics'
 import { shapeFromEnv } from './lib/env.js'
 import { decode, encode } from './lib/payload.js'
-import { connectClient, newRun } from './lib/roles.js'
+import { connectClient, lost as unanswered, newRun } from './lib/roles.js'
 
 const shape = shapeFromEnv('reqres')
 const SETTLE_S = 2
@@ -16,7 +16,6 @@ const SETTLE_S = 2
 const ANSWER_TIMEOUT_MS = 5000
 
 const requests = new Counter('bench_requests')
-const unanswered = new Counter('bench_lost')
 const wrongAnswers = new Counter('bench_correlation_mismatches')
 const roundTrip = new Trend('bench_round_trip', true)
 
