@@ -17,7 +17,10 @@ export interface WillSweeper {
  * every node sweeps every nodeTimeoutMs/2, and a will is only published by the
  * node that wins `SET will-lock:<node>:<client> NX` for it. The bound from a
  * node's death to its wills is nodeTimeoutMs (its liveness key expires) plus
- * one sweep period: 15 s with the default 10 s timeout.
+ * one sweep period: 15 s with the default 10 s timeout. A node sweeps only
+ * once it has seen Redis for nodeTimeoutMs + the reconnect backoff (see
+ * NodeRegistry.settled), so a Redis outage does not make live nodes look dead;
+ * right after a survivor itself started or reconnected the bound grows by that.
  */
 export function startWillSweeper (deps: {
   aedes: Aedes
@@ -57,7 +60,8 @@ export function startWillSweeper (deps: {
   }
 
   const timer = setInterval(() => {
-    if (running) return
+    // Right after (re)connecting, a missing liveness key may only mean its node has not beaten yet.
+    if (running || !registry.settled()) return
     running = true
     sweep().catch((err: Error) => log.warn({ err: err.message }, 'will sweep failed; retrying next period'))
       .finally(() => { running = false })

@@ -1,6 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import { startRedis, startBrokerCluster, connectMqtt, MessageCollector, waitFor } from '@siar/testing'
 
 // A node killed with SIGKILL says nothing to anyone: its clients' wills are
@@ -12,11 +16,14 @@ const NODE_TIMEOUT_MS = 3_000
 const SWEEP_PERIOD_MS = NODE_TIMEOUT_MS / 2
 // Process start-up jitter, the sweep itself and delivery on loopback.
 const SLACK_MS = 1_500
+// REDIS_RETRY_MAX_DELAY_MS: how long a survivor waits after connecting, on top of nodeTimeoutMs, before sweeping.
+const SETTLE_EXTRA_MS = 2_000
 // After the last will arrived, keep counting this long: a second sweep would have run twice over.
 const QUIET_WINDOW_MS = 2 * SWEEP_PERIOD_MS + 500
 
 test('SIGKILLed node: each of its clients\' wills is published exactly once by a survivor, within nodeTimeoutMs + one sweep', async (t) => {
   const redis = await startRedis()
+  const startedAt = Date.now()
   const cluster = await startBrokerCluster({
     nodes: 3,
     redisUrl: redis.url,
@@ -46,6 +53,9 @@ test('SIGKILLed node: each of its clients\' wills is published exactly once by a
   // A will is stored on CONNECT; one PUBACK on each connection proves CONNECT was processed.
   await Promise.all(clients.map((cl) => cl.publishAsync('wills-ready', 'x', { qos: 1 })))
 
+  // The bound holds for survivors that have seen Redis for nodeTimeoutMs + the 2 s reconnect
+  // backoff (before that they declare no node dead: cluster/node-registry.ts settled()).
+  await delay(Math.max(0, startedAt + NODE_TIMEOUT_MS + SETTLE_EXTRA_MS - Date.now()))
   const killedAt = Date.now()
   await doomed.kill()
   const bound = NODE_TIMEOUT_MS + SWEEP_PERIOD_MS + SLACK_MS
@@ -74,8 +84,44 @@ test('SIGKILLed node: each of its clients\' wills is published exactly once by a
   assert.deepEqual([retained?.payload, retained?.retain], ['offline', true])
 
   // And nothing is left to publish a second time: the will list in Redis is empty.
-  const { Redis } = await import('ioredis')
   const probe = new Redis(redis.port, '127.0.0.1')
   t.after(() => probe.disconnect())
   assert.deepEqual(await probe.lrange('siar:will', 0, -1), [])
+})
+
+test('a Redis outage longer than nodeTimeoutMs publishes no will of a client that is still connected', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'siar-will-aof-'))
+  const aof = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+  let redis = await startRedis({ args: aof })
+  const cluster = await startBrokerCluster({ nodes: 2, redisUrl: redis.url, idPrefix: 'willout', args: ['--node-timeout-ms', String(NODE_TIMEOUT_MS)] })
+  t.after(async () => {
+    await cluster.stop()
+    await redis.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const [a, b] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const owners = await Promise.all([a, b].map((n, i) => connectMqtt(n.mqttUrl, {
+    clientId: `willout-${i}`, keepalive: 600, will: { topic: 'willout/gone', payload: Buffer.from(String(i)), qos: 1, retain: false }
+  })))
+  t.after(() => owners.forEach((o) => o.end(true)))
+  await Promise.all(owners.map((o) => o.publishAsync('willout-ready', 'x', { qos: 1 })))
+
+  await redis.stop()
+  // Longer than the liveness TTL: every node's key has expired when Redis comes back.
+  await delay(NODE_TIMEOUT_MS + 1_000)
+  redis = await startRedis({ port: redis.port, args: aof })
+  for (const node of [a, b]) {
+    await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200, `${node.nodeId} ready again`, 15_000, 50)
+  }
+  const watcher = await connectMqtt(b.mqttUrl)
+  t.after(() => watcher.end(true))
+  const got = new MessageCollector(watcher)
+  await watcher.subscribeAsync('willout/#', { qos: 1 })
+  // Two full liveness periods after recovery: any sweep that mistook a live node for dead has run.
+  await delay(2 * (NODE_TIMEOUT_MS + SWEEP_PERIOD_MS))
+  assert.deepEqual(got.messages.map((m) => m.payload), [], 'no will of a connected client')
+  assert.equal(owners.every((o) => o.connected), true, 'the will owners are still connected')
+  const probe = new Redis(redis.port, '127.0.0.1')
+  t.after(() => probe.disconnect())
+  assert.equal(await probe.llen('siar:will'), 2, 'both wills are still stored')
 })
