@@ -85,7 +85,7 @@ function collect (workspaces) {
 }
 
 /** Built JavaScript and assets only: no sources, maps or type declarations. */
-const runtimeFile = (src) => !/\.(d\.ts|map|tsbuildinfo)$/.test(src)
+const runtimeFile = (src) => !/\.(d\.ts|map|tsbuildinfo|tgz)$/.test(src)
 
 /** A package.json for the copy: what Node reads at run time, nothing that points at sources. */
 function runtimeManifest (pkg) {
