@@ -165,9 +165,11 @@ function seedLockfile (staging, manifest) {
 }
 
 function npm (cwd, npmArgs) {
-  // npm is a .cmd shim on Windows, which only a shell runs.
+  // npm is a .cmd shim on Windows, which only a shell runs; the shell splits
+  // unquoted arguments at spaces (C:\Users\Jane Doe\...).
   const win = process.platform === 'win32'
-  const res = spawnSync(win ? 'npm.cmd' : 'npm', npmArgs, { cwd, shell: win, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = win ? npmArgs.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '""')}"` : a)) : npmArgs
+  const res = spawnSync(win ? 'npm.cmd' : 'npm', args, { cwd, shell: win, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   if (res.status !== 0) throw new Error(`npm ${npmArgs.join(' ')} failed (${res.status ?? res.signal}):\n${res.stderr}${res.stdout}`)
   return res.stdout
 }

@@ -63,8 +63,11 @@ export interface CommandResult {
 /** Run a command to completion (killed after timeoutMs), with its output and wall time. */
 export async function runCommand (command: string, args: string[], opts: { cwd?: string, timeoutMs: number }): Promise<CommandResult> {
   const started = Date.now()
-  // npm and npx are .cmd shims on Windows, which only a shell runs.
-  const child = spawn(command, args, { cwd: opts.cwd, shell: process.platform === 'win32', stdio: ['ignore', 'pipe', 'pipe'] })
+  // npm and siar are .cmd shims on Windows, which only a shell runs; the shell
+  // splits unquoted arguments at spaces.
+  const win = process.platform === 'win32'
+  const quoted = win ? [command, ...args].map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '""')}"` : a)) : [command, ...args]
+  const child = spawn(quoted[0]!, quoted.slice(1), { cwd: opts.cwd, shell: win, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
