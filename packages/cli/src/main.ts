@@ -3,6 +3,7 @@ import { VERSION } from '@siar/core'
 import { foldPropertyFlags } from './mosquitto-args.js'
 import { ExitCodes, printError, processIo, type Io } from './output.js'
 import { benchCommand } from './commands/bench.js'
+import { doctorCommand } from './commands/doctor.js'
 import { exploreCommand } from './commands/explore.js'
 import { passwdCommand } from './commands/passwd.js'
 import { pubCommand } from './commands/pub.js'
@@ -26,7 +27,7 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
       writeErr: (s) => io.stderr.write(s)
     })
     .showHelpAfterError('(add --help for usage)')
-  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand, exploreCommand]) {
+  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand, exploreCommand, doctorCommand]) {
     program.addCommand(make(io, done).exitOverride())
   }
 
