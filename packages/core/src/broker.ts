@@ -9,7 +9,7 @@ import type { ResolvedBrokerOptions } from './options.js'
 import { createMemoryBackplane, type Backplane } from './backplane/memory.js'
 import { createRedisBackplane } from './backplane/redis.js'
 import { describeRedisTarget } from './backplane/redis-connection.js'
-import { ackQos1AfterRouting } from './aedes-fixes/ack-after-route.js'
+import { ackQos1AfterRouting, refuseWhileUnstorable } from './aedes-fixes/ack-after-route.js'
 import { createRemoteTakeover } from './cluster/takeover.js'
 import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js'
 import { drainClients } from './cluster/drain.js'
@@ -167,11 +167,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
   if (clustered) {
     const authorizePublish = aedesOptions.authorizePublish as NonNullable<AedesOptions['authorizePublish']>
     // Refuse while Redis is down (nothing could be stored), then ack QoS 1 only once routed.
-    aedesOptions.authorizePublish = ackQos1AfterRouting(() => aedes, (client, packet, done) => {
-      const status = backplane.status()
-      if (client && !status.ok) return done(new Error(`not stored: ${status.detail ?? 'Redis unreachable'}; retry later`))
-      authorizePublish(client, packet, done)
-    })
+    aedesOptions.authorizePublish = ackQos1AfterRouting(() => aedes, refuseWhileUnstorable(authorizePublish, backplane.status))
   }
 
   let shared: SharedSubscriptions | undefined

@@ -109,3 +109,43 @@ test('Redis stop/start: brokers survive, /readyz 503 then 200 by itself, no ackn
   console.log(`RSS before/after (kB): ${rssBefore.join('/')} → ${rssAfter.join('/')}`)
   for (let i = 0; i < 2; i++) assert.ok(rssAfter[i]! - rssBefore[i]! < 64 * 1024, `RSS grew by ${rssAfter[i]! - rssBefore[i]!} kB`)
 })
+
+test('while Redis is down: v5 QoS 1/2 refused with 0x83 and a reason, v3 QoS 1 closes the connection, QoS 0 still reaches local subscribers', async (t) => {
+  let redis = await startRedis()
+  const cluster = await startBrokerCluster({ nodes: 1, redisUrl: redis.url, idPrefix: 'down' })
+  t.after(async () => {
+    await cluster.stop()
+    await redis.stop()
+  })
+  const [node] = cluster.nodes as [ClusterNodeProcess]
+  const localSub = await connectMqtt(node.mqttUrl, { protocolVersion: 4 })
+  t.after(() => localSub.end(true))
+  const got: string[] = []
+  localSub.on('message', (_topic, payload) => got.push(payload.toString()))
+  await localSub.subscribeAsync('down/#', { qos: 1 })
+  const v5 = await connectMqtt(node.mqttUrl, { protocolVersion: 5 })
+  t.after(() => v5.end(true))
+  const v3 = await connectMqtt(node.mqttUrl, { protocolVersion: 4 })
+  t.after(() => v3.end(true))
+
+  await redis.stop()
+  await waitFor(async () => (await readyz(node)).status === 503, 'not ready')
+
+  for (const qos of [1, 2] as const) {
+    const refusal = await v5.publishAsync('down/v5', `q${qos}`, { qos }).then(() => undefined, (err: { code?: number, message: string }) => err)
+    assert.equal(refusal?.code, 0x83, `QoS ${qos}: 0x83 Implementation specific error, not 0x87 Not authorized`)
+  }
+  await v3.publishAsync('down/v3', 'at most once', { qos: 0 })
+  await waitFor(() => got.includes('at most once'), 'a QoS 0 message delivered on this node during the outage')
+  await v3.publishAsync('down/v3', 'retained', { qos: 0, retain: true })
+  assert.equal(v3.connected, true, 'a v3 QoS 0 publisher keeps its connection')
+  const closed = new Promise((resolve) => v3.once('close', resolve))
+  v3.publish('down/v3', 'q1', { qos: 1 })
+  await closed
+  assert.deepEqual(got, ['at most once'], 'nothing refused was delivered')
+
+  redis = await startRedis({ port: redis.port })
+  await waitFor(async () => (await readyz(node)).status === 200, 'ready again', 15_000, 50)
+  const ack = await v5.publishAsync('down/v5', 'back', { qos: 1 })
+  assert.equal(ack?.reasonCode ?? 0, 0)
+})
