@@ -32,6 +32,8 @@ import { remoteAddressOf } from './client-info.js'
 import { VERSION, AEDES_VERSION } from './version.js'
 import { createBrokerMetrics, type BrokerMetrics } from './metrics/broker-metrics.js'
 import { startSysPublisher } from './sys/sys-publisher.js'
+import { createBridges, type Bridges, type BridgeState } from './bridge/index.js'
+import { registerBridgeMetrics } from './metrics/bridge.js'
 import { createSysSnapshot } from './sys/sys-snapshot.js'
 
 export interface BrokerDeps {
@@ -39,7 +41,12 @@ export interface BrokerDeps {
 }
 
 export interface ReadinessCheck { ok: boolean, detail?: string }
-export interface Readiness { ready: boolean, checks: Record<string, ReadinessCheck> }
+export interface Readiness {
+  ready: boolean
+  checks: Record<string, ReadinessCheck>
+  /** Reported, not checked: a remote that is down does not make this node unready. */
+  bridges?: BridgeState[]
+}
 
 export interface BrokerEvents {
   /** queue_full: offline queue cap (or held-for-Receive-Maximum cap); too_large: over the client's Maximum Packet Size; expired: Message Expiry passed while held by Receive Maximum. */
@@ -51,6 +58,8 @@ export interface BrokerEvents {
   limitHit: [info: { limit: LimitName }]
   /** After reload() or a change of the auth files on disk. */
   reloaded: [info: ReloadResult]
+  /** A bridge changed role (owner/standby) or connected/disconnected (docs/bridge-aws-iot-core.md). */
+  bridge: [state: BridgeState]
 }
 
 export interface Broker {
@@ -127,6 +136,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
       'offline queue full: dropping newer messages for this session until its client reconnects')
   }
 
+  let bridges: Bridges | undefined
   const aedesOptions: AedesOptions = {
     id: nodeId,
     persistence: backplane.persistence,
@@ -152,8 +162,13 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     // Password file, client-certificate CN, anonymous policy, ACL and per-client limits.
     ...security.hooks,
     published: (packet, client, done) => {
-      if (shared) shared.published(packet, client, done)
-      else done()
+      // Bridges buffer first (cluster: before the QoS 1 PUBACK, see ack-after-route).
+      const finish = (bridgeError?: Error): void => {
+        if (shared) shared.published(packet, client, (err) => done(bridgeError ?? err))
+        else done(bridgeError ?? null)
+      }
+      if (bridges) bridges.published(packet, finish)
+      else finish()
     }
   }
   {
@@ -198,6 +213,10 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     maxQueuedMessages: limits.maxQueuedMessages
   })
   security.attach(aedes)
+  if (options.bridges.length > 0) {
+    bridges = createBridges(options.bridges, { aedes, nodeId, redis: backplane.redis?.db, log: log.child({ component: 'bridge' }) })
+    bridges.events.on('state', (state) => events.emit('bridge', state))
+  }
 
   const metrics = createBrokerMetrics({
     aedes,
@@ -208,6 +227,10 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     version: VERSION,
     aedesVersion: AEDES_VERSION
   })
+  if (bridges) {
+    const b = bridges
+    registerBridgeMetrics(metrics.registry, { states: b.states, refresh: async () => { await Promise.all(b.list.map((x) => x.refreshBuffered())) } })
+  }
   events.on('messageDropped', (info) => metrics.messageDropped(info.reason))
   events.on('authFailed', (info) => metrics.authFailure(info.reason))
   events.on('accessDenied', (info) => metrics.authzFailure(info.action))
@@ -259,7 +282,7 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
       ...(clustered ? { redis: backplane.status() } : {}),
       draining: closing ? { ok: false, detail: 'shutting down' } : { ok: true }
     }
-    return { ready: Object.values(checks).every((c) => c.ok), checks }
+    return { ready: Object.values(checks).every((c) => c.ok), checks, ...(bridges ? { bridges: bridges.states() } : {}) }
   }
 
   http.exact.set('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok', version: VERSION, nodeId }))
@@ -361,6 +384,8 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
       const drained = await drainClients(aedes, drainWindowMs)
       log.info({ clients: drained, drainWindowMs }, 'drained: clients disconnected, sessions kept in Redis')
     }
+    // Release bridge leases before the node goes (the next owner need not wait out the TTL).
+    await bridges?.stop()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     for (const stream of connections) stream.destroy()
     await stopAccepting

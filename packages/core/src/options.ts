@@ -156,7 +156,7 @@ const bridgeSchema = z.strictObject({
   tryPrivate: z.boolean({ error: 'true or false' }).default(false),
   topics: z.array(bridgeTopicSchema, { error: 'a list of topic rules' }).min(1, { error: 'at least one topic rule' }),
   /** Outbound messages held while the remote is away (cluster: in Redis); newer ones are dropped past it. */
-  outboundBufferSize: int(0, 10_000_000, 'a count of messages').default(DEFAULT_BRIDGE_OUTBOUND_BUFFER_SIZE),
+  outboundBufferSize: int(1, 10_000_000, 'a count of messages').default(DEFAULT_BRIDGE_OUTBOUND_BUFFER_SIZE),
   reconnectMinMs: int(100, 600_000, 'milliseconds').default(1_000),
   reconnectMaxMs: int(100, 600_000, 'milliseconds').default(30_000),
   leaseTtlMs: int(1_000, 300_000, 'milliseconds').default(DEFAULT_BRIDGE_LEASE_TTL_MS)

@@ -1,0 +1,6 @@
+export { createBridges } from './bridges.js'
+export type { Bridges, BridgesDeps } from './bridges.js'
+export { createBridge, BRIDGE_ORIGIN_PREFIX } from './bridge.js'
+export type { Bridge, BridgeState } from './bridge.js'
+export { compileTopicRules, compileTopicRule } from './topic-rules.js'
+export type { TopicRule, TopicRules } from './topic-rules.js'
