@@ -20,7 +20,8 @@ export function fixQos2OutgoingLeak (persistence: any, db: Redis): void {
   const clear = persistence.outgoingClearMessageId.bind(persistence)
   persistence.outgoingClearMessageId = async (client: { id: string }, packet: unknown) => {
     const original = await clear(client, packet)
-    if (original?.brokerId !== undefined && original.brokerCounter !== undefined) {
+    // Only a PUBREL entry was renamed; QoS 1 (and QoS 2 refused at PUBREC) left the original name, already removed.
+    if (original?.cmd === 'pubrel' && original.brokerId !== undefined && original.brokerCounter !== undefined) {
       const list = `outgoing:${encodeURIComponent(client.id)}`
       await db.lrem(list, 0, `${list}:${String(original.brokerId)}:${String(original.brokerCounter)}`)
     }
