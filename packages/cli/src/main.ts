@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.js'
 import { exploreCommand } from './commands/explore.js'
 import { passwdCommand } from './commands/passwd.js'
 import { pubCommand } from './commands/pub.js'
+import { serviceCommand } from './commands/service.js'
 import { startCommand } from './commands/start.js'
 import { subCommand } from './commands/sub.js'
 
@@ -27,7 +28,7 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
       writeErr: (s) => io.stderr.write(s)
     })
     .showHelpAfterError('(add --help for usage)')
-  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand, exploreCommand, doctorCommand]) {
+  for (const make of [startCommand, pubCommand, subCommand, benchCommand, passwdCommand, exploreCommand, doctorCommand, serviceCommand]) {
     program.addCommand(make(io, done).exitOverride())
   }
 
