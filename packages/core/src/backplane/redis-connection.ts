@@ -58,8 +58,10 @@ export function redisOptionsFrom (cluster: ClusterOptions): RedisOptions {
   return opts
 }
 
-export function createRedisConnection (options: RedisOptions, role: string): Redis {
-  return new Redis({ ...options, connectionName: `siar-${role}` })
+/** Named `siar-<node>-<role>` so CLIENT LIST shows which node holds which connection (no spaces allowed). */
+export function createRedisConnection (options: RedisOptions, role: string, nodeId?: string): Redis {
+  const name = nodeId ? `siar-${nodeId.replace(/[^\w.:-]/g, '_')}-${role}` : `siar-${role}`
+  return new Redis({ ...options, connectionName: name })
 }
 
 /** host:port (or the sentinel list) without credentials, for logs and the banner. */

@@ -135,6 +135,15 @@ export class RedisEmitter {
     })
   }
 
+  /** To this node's subscribers only, never to Redis (for state this node missed while its subscriber connection was down). */
+  emitLocal (packet: any, done?: Done): void {
+    if (this.#closed) {
+      done?.(new Error('the message bus is closed'))
+      return
+    }
+    this.#local.emit(packet, done)
+  }
+
   close (done?: () => void): void {
     if (this.#closed) {
       done?.()

@@ -7,6 +7,7 @@ import type { ResolvedBrokerOptions } from '../options.js'
 import { createRedisConnection, describeRedisTarget, redisOptionsFrom } from './redis-connection.js'
 import { RedisEmitter } from './redis-emitter.js'
 import { fixQos2OutgoingLeak } from './redis-outgoing-fix.js'
+import { resyncSubscriptionIndex } from './subscription-resync.js'
 import type { Backplane, BackplaneEvents, BackplaneStatus } from './types.js'
 
 /** How long start-up waits for Redis before giving up with a clear error. */
@@ -31,10 +32,10 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
   const base = redisOptionsFrom(opts.cluster)
   const keyPrefix = opts.cluster.keyPrefix
   const target = describeRedisTarget(opts.cluster)
-  const db = createRedisConnection({ ...base, keyPrefix }, 'db')
-  const pub = createRedisConnection(base, 'pub')
+  const db = createRedisConnection({ ...base, keyPrefix }, 'db', opts.nodeId)
+  const pub = createRedisConnection(base, 'pub', opts.nodeId)
   // Subscriptions are re-sent by ioredis after a reconnect; let them queue meanwhile.
-  const sub = createRedisConnection({ ...base, enableOfflineQueue: true, maxRetriesPerRequest: null }, 'sub')
+  const sub = createRedisConnection({ ...base, enableOfflineQueue: true, maxRetriesPerRequest: null }, 'sub', opts.nodeId)
   const connections: Array<[string, Redis]> = [['db', db], ['pub', pub], ['sub', sub]]
   const events = new EventEmitter<BackplaneEvents>()
 
@@ -71,6 +72,17 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
     nodeId: opts.nodeId,
     concurrency: opts.concurrency,
     beforeRemoteDelivery: opts.beforeRemoteDelivery
+  })
+
+  // The bus was down: subscriptions other nodes broadcast meanwhile never reached this node's index.
+  let subWasReady = true
+  sub.on('close', () => { subWasReady = false })
+  sub.on('ready', () => {
+    if (subWasReady) return
+    subWasReady = true
+    resyncSubscriptionIndex(db, mq, log).catch((err: Error) => {
+      log.warn({ err: err.message }, 'could not re-read the subscription index; offline queues may miss sessions that subscribed while the bus was down')
+    })
   })
 
   return {
