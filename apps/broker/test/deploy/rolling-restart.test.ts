@@ -165,15 +165,6 @@ test('rolling restart of 3 nodes behind a load balancer: nothing acknowledged is
       }
     }
   }
-  if (totalLost > 0 && process.env.SIAR_STRICT_ROLLING_RESTART !== '1') {
-    // Known open defect (issue 3, reported with this test): a QoS 1 message
-    // published in the ~100 ms after a persistent subscriber's node got
-    // SIGTERM (the subscriber between connections) is acknowledged but never
-    // delivered to it, not even after it resumes its session elsewhere.
-    // Until the backplane is fixed this run is reported as TODO (the lines
-    // above show the ids and timeline); SIAR_STRICT_ROLLING_RESTART=1 fails it.
-    t.todo(`lost ${totalLost} acknowledged message(s) during the restarts (known drain defect, issue 3)`)
-  }
   for (const s of subscribers) {
     assert.deepEqual(lost[s.name]!.slice(0, 20), [], `${s.name} lost ${lost[s.name]!.length} acknowledged messages`)
   }
