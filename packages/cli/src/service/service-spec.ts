@@ -68,7 +68,7 @@ export function resolveServiceSpec (input: ServiceSpecInput): ServiceSpec {
 /** npx runs from a cache that gets cleaned: a service pointing there breaks later. */
 export function ephemeralInstallWarning (spec: ServiceSpec): string | undefined {
   if (/[/\\]_npx[/\\]/.test(spec.siarBin)) {
-    return `warning: siar runs from npx's cache (${spec.siarBin}), which npm may clean; install it first (npm install -g siar) and run siar service install again`
+    return `warning: siar runs from npx's cache (${spec.siarBin}), which npm may clean; install it first (npm install -g ./siar-<version>.tgz, see docs/install.md) and run siar service install again`
   }
   return undefined
 }

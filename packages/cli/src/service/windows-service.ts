@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { ServiceSpec } from './service-spec.js'
 
 /**
@@ -34,12 +36,9 @@ type WindowsAction = 'install' | 'uninstall'
  * only on Windows (an optional dependency). Needs an administrator terminal.
  */
 export async function runWindowsService (config: WindowsServiceConfig, action: WindowsAction, say: (line: string) => void): Promise<boolean> {
-  const moduleName = 'node-windows'
-  let Service: new (config: WindowsServiceConfig) => NodeWindowsService
-  try {
-    ({ Service } = (await import(moduleName)) as { Service: typeof Service })
-  } catch {
-    say('siar service on Windows needs node-windows, an optional dependency of siar: reinstall siar (npm install -g siar) where npm can install it')
+  const Service = await loadNodeWindows()
+  if (!Service) {
+    say('siar service on Windows needs the node-windows package: npm install -g node-windows, then run this again')
     return false
   }
   const svc = new Service(config)
@@ -57,6 +56,26 @@ export async function runWindowsService (config: WindowsServiceConfig, action: W
       svc.uninstall()
     }
   })
+}
+
+type ServiceClass = new (config: WindowsServiceConfig) => NodeWindowsService
+
+/**
+ * node-windows is an optional dependency: present in a repository install,
+ * left out of the standalone tarball (it bundles no optional packages). So
+ * also look in npm's default global folder, %APPDATA%\npm\node_modules.
+ */
+async function loadNodeWindows (): Promise<ServiceClass | undefined> {
+  const candidates = ['node-windows']
+  if (process.env.APPDATA) candidates.push(pathToFileURL(join(process.env.APPDATA, 'npm', 'node_modules', 'node-windows', 'lib', 'node-windows.js')).href)
+  for (const specifier of candidates) {
+    try {
+      const mod = (await import(specifier)) as { Service?: ServiceClass, default?: { Service?: ServiceClass } }
+      const Service = mod.Service ?? mod.default?.Service
+      if (Service) return Service
+    } catch { /* try the next place */ }
+  }
+  return undefined
 }
 
 interface NodeWindowsService {
