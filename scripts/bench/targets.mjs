@@ -32,12 +32,32 @@ export const TARGETS = [
       writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`)
       return spawnBroker('mosquitto', ['-c', conf], port)
     }
+  },
+  {
+    // Redis counts as part of the broker: its CPU and memory are in `pids`.
+    name: 'plain aedes + Redis',
+    start: async (port) => {
+      const redis = await startRedis()
+      try {
+        const aedes = await spawnBroker(process.execPath, [join(root, 'scripts/bench/aedes-redis.mjs'), String(port), String(redis.port)], port)
+        return { pids: [...aedes.pids, ...redis.pids], stop: async () => { await aedes.stop(); await redis.stop() } }
+      } catch (err) {
+        await redis.stop()
+        throw err
+      }
+    }
   }
-  // Slots for the Redis backplane (issue 7, part 2), filled in once it lands:
-  // { name: 'siar + Redis (1 node)', start: async (port) => { const redis = …; return spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), …redis flags], port) } },
-  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis, return { pids: [node1, node2, redis], nodePorts: [port2], stop } },
-  // { name: 'plain aedes + Redis', start: … aedes with mqemitter-redis + aedes-persistence-redis },
+  // Slots for siar's Redis backplane (issue 7, part 2), filled in once it lands (startRedis below helps):
+  // { name: 'siar + Redis (1 node)', start: async (port) => { const redis = await startRedis(); … spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), '--redis', `redis://127.0.0.1:${redis.port}`, …], port); return { pids: [...node.pids, ...redis.pids], stop } } },
+  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis; return { pids: [node1, node2, redis], nodePorts: [port2], stop } },
 ]
+
+/** A throwaway redis-server on a free port, nothing saved to disk. */
+export async function startRedis () {
+  const port = await freePort()
+  const server = await spawnBroker('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], port)
+  return { port, ...server }
+}
 
 /** Start `command`, resolve once 127.0.0.1:port accepts TCP; reject if it exits first. */
 export async function spawnBroker (command, args, port, env = {}) {
