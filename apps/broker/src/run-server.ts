@@ -5,6 +5,8 @@ import { createLogger } from './logger.js'
 
 /** Hard bound on shutdown: a stuck socket must not keep a pod in Terminating. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000
+/** After shutdown, how long the process may take to flush sockets before it is ended (ms). */
+const EXIT_GRACE_MS = 500
 
 export interface RunServerInput {
   flags?: Record<string, unknown>
@@ -86,7 +88,12 @@ export async function runServer (input: RunServerInput = {}): Promise<RunningSer
 
   if (input.handleSignals !== false) {
     const onSignal = (signal: NodeJS.Signals): void => {
-      void stop(signal).then((code) => process.exit(code))
+      void stop(signal).then((code) => {
+        // Let the loop drain first: an immediate exit can drop the DISCONNECT 0x8B
+        // packets still on their way out of the sockets. The timer is the backstop.
+        process.exitCode = code
+        setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
+      })
     }
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)

@@ -38,6 +38,9 @@ test('SIGTERM and SIGINT: v5 clients get DISCONNECT 0x8B, the process exits 0 wi
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const b = await startBrokerProcess()
     const { client } = await connectWithConnack(b.mqttUrl, { protocolVersion: 5 })
+    // A SUBACK means the broker finished setting the session up (aedes marks a client
+    // connected only after it has drained its queue, a few ms after the CONNACK).
+    await client.subscribeAsync('ready', { qos: 1 })
     const disconnect = nextEvent<[{ reasonCode?: number }]>(client, 'disconnect', 5000)
     const started = Date.now()
     process.kill(b.process.pid, signal)
