@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CliError, ExitCodes } from '../output.js'
 import { userConfigDir } from '../lan/config-dir.js'
@@ -49,8 +49,12 @@ export function resolveServiceSpec (input: ServiceSpecInput): ServiceSpec {
   }
   if (input.lan) args.push('--lan')
   const user = userInfo()
-  // sudo keeps the invoking user's name: a system service should run as that person, not root.
-  const runAs = input.env.SUDO_USER ?? user.username
+  // sudo keeps the invoking user's name: a system service should run as that person, not root,
+  // and use that person's config dir (where `siar start --lan` keeps the login).
+  const sudoUser = input.env.SUDO_USER !== undefined && input.env.SUDO_USER !== 'root' ? input.env.SUDO_USER : undefined
+  const runAs = sudoUser ?? user.username
+  const home = sudoUser !== undefined ? homeOf(sudoUser, input.platform) : user.homedir
+  const env = sudoUser !== undefined ? { ...input.env, HOME: home, XDG_CONFIG_HOME: undefined, APPDATA: undefined } : input.env
   return {
     name: SERVICE_NAME,
     description: 'siar MQTT broker',
@@ -58,11 +62,23 @@ export function resolveServiceSpec (input: ServiceSpecInput): ServiceSpec {
     siarBin: SIAR_BIN_PATH,
     args,
     // The LAN login lives in the installing user's config dir, so the service prints and uses the same one.
-    env: { SIAR_CONFIG_DIR: userConfigDir({ env: input.env, platform: input.platform }) },
+    env: { SIAR_CONFIG_DIR: userConfigDir({ env, platform: input.platform, home }) },
     scope: input.scope,
     runAs,
-    home: user.homedir
+    home
   }
+}
+
+/** Another user's home: /etc/passwd on Linux; macOS keeps users in Directory Services, under /Users. */
+function homeOf (user: string, platform: NodeJS.Platform): string {
+  if (platform === 'darwin') return join('/Users', user)
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const fields = line.split(':')
+      if (fields[0] === user && fields[5]) return fields[5]
+    }
+  } catch { /* no /etc/passwd: use the usual place */ }
+  return join('/home', user)
 }
 
 /** npx runs from a cache that gets cleaned: a service pointing there breaks later. */
