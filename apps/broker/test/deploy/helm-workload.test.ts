@@ -140,3 +140,22 @@ test('HPA on CPU and connections per pod; no PDB or HPA for a single in-memory p
   assert.equal(single.all('PodDisruptionBudget').length, 0)
   assert.equal(single.find('Deployment').spec.replicas, 1)
 })
+
+test('network policies: MQTT open, HTTP only to the namespace and the monitoring selector, Redis only to brokers', async () => {
+  const rendered = await renderChart({ valuesFiles: [bundled] })
+  const deployment = rendered.find('Deployment')
+  const brokerPolicy = rendered.find('NetworkPolicy', '-siar')
+  assert.deepEqual(brokerPolicy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels)
+  const portNames = new Set(brokerContainer(rendered).ports.map((p: { name: string }) => p.name))
+  const [open, http] = brokerPolicy.spec.ingress
+  assert.equal(open.from, undefined, 'MQTT ports are open to every client')
+  assert.deepEqual(open.ports.map((p: { port: string }) => p.port), ['mqtt', 'ws'])
+  assert.deepEqual(http.ports.map((p: { port: string }) => p.port), ['http'])
+  assert.deepEqual(http.from, [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }])
+  for (const rule of brokerPolicy.spec.ingress) {
+    for (const p of rule.ports) assert.ok(portNames.has(p.port), `policy names port ${p.port}, which the pod does not have`)
+  }
+  const redisPolicy = rendered.find('NetworkPolicy', '-redis')
+  assert.deepEqual(redisPolicy.spec.ingress[0].from, [{ podSelector: { matchLabels: deployment.spec.selector.matchLabels } }])
+  assert.equal((await renderChart()).all('NetworkPolicy').length, 0, 'off by default')
+})
