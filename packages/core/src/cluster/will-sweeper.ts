@@ -1,10 +1,22 @@
 import type { Aedes } from 'aedes'
+import { unpack } from 'msgpackr'
 import type { Redis } from 'ioredis'
 import type { Logger } from '../logger.js'
 import type { NodeRegistry } from './node-registry.js'
 
 /** How long a will stays claimed by the node publishing it (another may retry after). */
 export const WILL_LOCK_MS = 60_000
+/** Will list entries read per LRANGE while sweeping. */
+const WILL_PAGE = 1_000
+
+/** A will as aedes-persistence-redis stores it (MessagePack); undefined if unreadable. */
+function decodeWill (encoded: Buffer): any {
+  try {
+    return unpack(encoded)
+  } catch {
+    return undefined
+  }
+}
 
 export interface WillSweeper {
   /** Publish every will left by an earlier run of this same node id. */
@@ -44,17 +56,43 @@ export function startWillSweeper (deps: {
     return true
   }
 
+  /**
+   * Walks the store's will list (`will`, key names `will:<node>:<encoded client id>`) a page
+   * at a time, and reads only the wills of nodes found dead. The store's own streamWill()
+   * reads every will (one GET each, all nodes' wills, every period) and stops at 10,000:
+   * in a large cluster the wills past that were never published.
+   */
   const sweep = async (only?: (brokerId: string) => Promise<boolean>): Promise<number> => {
     let published = 0
-    const alive = new Map<string, boolean>()
-    for await (const will of persistence.streamWill({})) {
-      if (!will?.brokerId || !will.clientId) continue
-      let due = alive.get(will.brokerId)
-      if (due === undefined) {
-        due = only ? await only(will.brokerId) : (will.brokerId !== nodeId && !(await registry.isAlive(will.brokerId)))
-        alive.set(will.brokerId, due)
+    const due = new Map<string, boolean>()
+    for (let start = 0; ;) {
+      const keys = await db.lrange('will', start, start + WILL_PAGE - 1)
+      let removed = 0
+      for (const key of keys) {
+        const brokerId = key.startsWith('will:') ? key.slice(5, key.lastIndexOf(':')) : ''
+        if (!brokerId) continue
+        let isDue = due.get(brokerId)
+        if (isDue === undefined) {
+          isDue = only ? await only(brokerId) : (brokerId !== nodeId && !(await registry.isAlive(brokerId)))
+          due.set(brokerId, isDue)
+        }
+        if (!isDue) continue
+        const encoded = await db.getBuffer(key)
+        if (!encoded) {
+          // Listed but gone (deleted between the store's two writes): trim it, as the store's reader does.
+          await db.lrem('will', 0, key)
+          removed++
+          continue
+        }
+        const will = decodeWill(encoded)
+        if (will?.clientId && will.brokerId === brokerId && await publishWill(will)) {
+          published++
+          removed++
+        }
       }
-      if (due && await publishWill(will)) published++
+      if (keys.length < WILL_PAGE) break
+      // Published wills left the list and the ones after them moved up.
+      start += keys.length - removed
     }
     return published
   }
