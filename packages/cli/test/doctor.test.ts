@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SIAR_BIN, getFreePort, startTestBroker, waitFor } from '@siar/testing'
+import { SIAR_BIN, connectMqtt, getFreePort, startTestBroker, waitFor } from '@siar/testing'
 import { parseProcNetTcp } from '../src/doctor/proc-net-tcp.js'
 import { parseLsof, parseNetstat, parseSsUsers } from '../src/doctor/listening-sockets.js'
 import { firewalldAllows, iptablesAllows, nftAllows, ufwAllows } from '../src/doctor/firewall-rules.js'
@@ -12,6 +12,7 @@ import { checkFirewall } from '../src/doctor/firewall.js'
 import { createTestNetns, netnsUnavailable, type TestNetns } from './lan-netns-support.js'
 
 const skipNetns = netnsUnavailable()
+const hasNft = ((): boolean => { try { execFileSync('nft', ['--version'], { stdio: 'ignore' }); return true } catch { return false } })()
 const checkLines = (out: string): string[] => out.split('\n').filter((l) => /^[✓✗·] /.test(l))
 
 test('/proc/net/tcp and tcp6 lines decode to addresses, ports and LISTEN state', () => {
@@ -142,4 +143,31 @@ test('siar doctor works against any broker URL: a broker on loopback without sia
   assert.match(res.stdout, /✓ publish\/subscribe round trip works as an anonymous client/)
   assert.match(res.stdout, new RegExp(`✗ no WebSocket MQTT at ws://127\\.0\\.0\\.1:${free}/mqtt \\(ECONNREFUSED\\)`), 'an explicit --ws-port must be up')
   assert.equal(res.code, 1)
+})
+
+test('siar doctor finds an nftables input chain that drops port 1883, and its printed fix opens it for a device outside', { skip: skipNetns ?? (hasNft ? false : 'nft (Debian nftables) is not installed') }, async (t) => {
+  const ns = await createTestNetns(t)
+  const password = await startLanBroker(t, ns)
+  // A typical laptop ruleset: drop what is not loopback or a reply. Table "inet filter", as the fix assumes.
+  const ruleset = 'table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n  iif "lo" accept\n  ct state established,related accept\n }\n}\n'
+  const loaded = await ns.run('sh', ['-c', `printf '%s' '${ruleset}' | nft -f -`])
+  assert.equal(loaded.code, 0, loaded.stderr)
+  const url = `mqtt://${ns.nsAddress}:1883`
+  await assert.rejects(connectMqtt(url, { username: 'device', password, connectTimeout: 1000 }), 'the firewall drops a device outside')
+
+  const blocked = await ns.run(process.execPath, [SIAR_BIN, 'doctor', '--lan-address', ns.nsAddress, '-u', 'device', '-P', password])
+  assert.equal(blocked.code, 1, blocked.stdout)
+  const line = checkLines(blocked.stdout).find((l) => l.startsWith('✗')) ?? ''
+  assert.match(line, /^✗ nftables rules likely block port 1883, 8083 \(an input chain drops what it does not accept\) — add an accept rule before the drop, e\.g\. sudo nft insert rule inet filter input tcp dport 1883 accept && sudo nft insert rule inet filter input tcp dport 8083 accept/)
+  assert.equal(checkLines(blocked.stdout).filter((l) => l.startsWith('✗')).length, 1, 'only the firewall line fails: the broker itself is fine')
+
+  // Run the printed commands (we are root in the namespace, so without sudo).
+  const fix = /e\.g\. (.*) \(table and chain names vary\)/.exec(line)?.[1] ?? ''
+  const opened = await ns.run('sh', ['-c', fix.replace(/sudo /g, '')])
+  assert.equal(opened.code, 0, opened.stderr)
+  const client = await connectMqtt(url, { username: 'device', password })
+  await client.endAsync()
+  const healthy = await ns.run(process.execPath, [SIAR_BIN, 'doctor', '--lan-address', ns.nsAddress, '-u', 'device', '-P', password])
+  assert.equal(healthy.code, 0, healthy.stdout)
+  assert.match(healthy.stdout, /✓ no nft rule found that blocks port 1883, 8083/)
 })
