@@ -68,7 +68,9 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
   const mq = new RedisEmitter({
     pub,
     sub,
-    prefix: `${keyPrefix}bus:`,
+    // Pub/sub channels are shared by every database of a Redis server; keys are not.
+    // Clusters told apart only by /db would otherwise hear each other's messages.
+    prefix: `${keyPrefix}${base.db ? `db${base.db}:` : ''}bus:`,
     nodeId: opts.nodeId,
     concurrency: opts.concurrency,
     beforeRemoteDelivery: opts.beforeRemoteDelivery

@@ -66,3 +66,29 @@ test('two clusters with different key prefixes on one Redis do not see each othe
   assert.ok(keys.length > 0)
   assert.deepEqual(keys.filter((k) => !k.startsWith('x:') && !k.startsWith('y:')), [], 'no key outside the two prefixes')
 })
+
+test('two clusters on different databases of one Redis (same key prefix) do not hear each other', async (t) => {
+  const redis = await startRedis()
+  const clusters: BrokerCluster[] = []
+  t.after(async () => {
+    await Promise.all(clusters.map((c) => c.stop()))
+    await redis.stop()
+  })
+  const [one, two] = await Promise.all([1, 2].map((db) =>
+    startBrokerCluster({ nodes: 1, redisUrl: `${redis.url}/${db}`, idPrefix: `db${db}` })))
+  clusters.push(one!, two!)
+  const subs = await Promise.all([one!, two!].map((c) => connectMqtt(c.nodes[0]!.mqttUrl, { protocolVersion: 5, clientId: 'db-same-id' })))
+  t.after(() => subs.forEach((s) => s.end(true)))
+  const got = subs.map((s) => new MessageCollector(s))
+  await Promise.all(subs.map((s) => s.subscribeAsync('db/#', { qos: 1 })))
+  const pubs = await Promise.all([one!, two!].map((c) => connectMqtt(c.nodes[0]!.mqttUrl)))
+  t.after(() => pubs.forEach((p) => p.end(true)))
+  await pubs[0]!.publishAsync('db/a', 'one', { qos: 1 })
+  await pubs[1]!.publishAsync('db/a', 'two', { qos: 1 })
+  for (const p of pubs) await p.publishAsync('db/marker', 'm', { qos: 1 })
+  for (const [i, name] of ['one', 'two'].entries()) {
+    await waitFor(() => got[i]!.messages.some((m) => m.topic === 'db/marker'), `marker in cluster ${name}`)
+    assert.deepEqual(got[i]!.messages.map((m) => m.payload), [name, 'm'], `cluster ${name} sees its own messages only`)
+  }
+  assert.equal(subs.every((s) => s.connected), true, 'the same client id in both clusters: no takeover across them')
+})
