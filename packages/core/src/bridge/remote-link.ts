@@ -62,7 +62,8 @@ export function startRemoteLink (b: BridgeOptions, deps: {
       schedule()
       return
     }
-    const c = mqtt.connect(b.url, { ...options, messageIdProvider })
+    const c = mqtt.connect(b.url, { ...options, messageIdProvider, manualConnect: true })
+    if (b.tryPrivate && b.protocolVersion !== 5) announceBridge(c)
     client = c
     let resolveClosed: () => void = () => {}
     const closed = new Promise<void>((resolve) => { resolveClosed = resolve })
@@ -97,6 +98,7 @@ export function startRemoteLink (b: BridgeOptions, deps: {
       events.emit('down', { error: lastError })
       schedule()
     })
+    c.connect()
   }
 
   function schedule (): void {
@@ -129,4 +131,17 @@ export function startRemoteLink (b: BridgeOptions, deps: {
       })
     }
   }
+}
+
+/**
+ * Mosquitto's try_private: CONNECT with protocol level | 0x80 tells a
+ * Mosquitto remote that this is a bridge, so it does not send the bridge's
+ * own messages back to it (MQTT 3.x has no no-local). mqtt.js sets the bit
+ * only from a `bridgeMode` field on the CONNECT packet itself, which it never
+ * fills in: added here, on the one packet.
+ */
+function announceBridge (client: MqttClient): void {
+  const internal = client as unknown as { _writePacket: (packet: any, cb?: unknown) => void }
+  const write = internal._writePacket.bind(client)
+  internal._writePacket = (packet, cb) => write(packet?.cmd === 'connect' ? { ...packet, bridgeMode: true } : packet, cb)
 }

@@ -25,9 +25,6 @@ export function remoteClientOptions (b: BridgeOptions): IClientOptions {
     queueQoSZero: false
   }
   if (b.protocolVersion === 5) opts.properties = { sessionExpiryInterval: b.cleanStart ? 0 : b.sessionExpirySeconds }
-  // Mosquitto's try_private: protocol version | 0x80 tells a Mosquitto remote
-  // this is a bridge, so it does not echo the bridge's own messages back.
-  if (b.tryPrivate && b.protocolVersion !== 5) (opts as Record<string, unknown>).bridgeMode = true
   if (b.username !== undefined) opts.username = b.username
   if (b.password !== undefined) opts.password = b.password
   if (b.passwordFile) opts.password = readBridgeFile(b, 'passwordFile', b.passwordFile).toString('utf8').trim()
