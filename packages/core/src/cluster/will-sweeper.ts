@@ -46,14 +46,19 @@ export function startWillSweeper (deps: {
   const { aedes, persistence, db, nodeId, registry, log } = deps
   let running = false
 
-  const publishWill = async (will: any): Promise<boolean> => {
+  /** 'published', 'refused' (by the publish check; removed all the same) or 'claimed' (another node has it). */
+  const publishWill = async (will: any): Promise<'published' | 'refused' | 'claimed'> => {
     const locked = await db.set(`will-lock:${will.brokerId}:${encodeURIComponent(will.clientId)}`, nodeId, 'PX', WILL_LOCK_MS, 'NX')
-    if (locked !== 'OK') return false
+    if (locked !== 'OK') return 'claimed'
     const packet = { cmd: 'publish', topic: will.topic, payload: will.payload, qos: will.qos ?? 0, retain: will.retain ?? false, properties: will.properties }
-    await new Promise<void>((resolve, reject) => aedes.publish(packet as any, (err) => (err ? reject(err) : resolve())))
+    // The same publish check aedes applies to a will restored from the store (no client): with an
+    // ACL the client's identity died with its node, so the auth layer refuses rather than guess.
+    const refusal = await new Promise<Error | null>((resolve) => (aedes as any).authorizePublish(null, packet, (err?: Error | null) => resolve(err ?? null)))
+    if (!refusal) await new Promise<void>((resolve, reject) => aedes.publish(packet as any, (err) => (err ? reject(err) : resolve())))
     await persistence.delWill({ id: will.clientId, brokerId: will.brokerId })
-    log.info({ clientId: will.clientId, deadNode: will.brokerId }, 'published the will of a client whose node is gone')
-    return true
+    if (refusal) log.info({ clientId: will.clientId, deadNode: will.brokerId, reason: refusal.message }, 'dropped the will of a client whose node is gone: not authorized')
+    else log.info({ clientId: will.clientId, deadNode: will.brokerId }, 'published the will of a client whose node is gone')
+    return refusal ? 'refused' : 'published'
   }
 
   /**
@@ -85,10 +90,10 @@ export function startWillSweeper (deps: {
           continue
         }
         const will = decodeWill(encoded)
-        if (will?.clientId && will.brokerId === brokerId && await publishWill(will)) {
-          published++
-          removed++
-        }
+        if (!will?.clientId || will.brokerId !== brokerId) continue
+        const outcome = await publishWill(will)
+        if (outcome !== 'claimed') removed++
+        if (outcome === 'published') published++
       }
       if (keys.length < WILL_PAGE) break
       // Published wills left the list and the ones after them moved up.
