@@ -98,7 +98,7 @@ for (let round = 0; round < rounds; round++) {
       } catch (err) {
         // One failed run is reported and left out of the medians; the comparison goes on.
         console.error(`  ! ${target.name} ${sc.id}: run failed: ${err.message}`)
-        runs.push({ round, scenario: sc.id, target: target.name, error: err.message })
+        runs.push({ round, scenario: sc.id, target: target.name, loadAverage1m: loadavg()[0], error: err.message })
       } finally {
         await broker?.stop()
       }
@@ -108,7 +108,7 @@ for (let round = 0; round < rounds; round++) {
 
 const baseline = targets.find((t) => t.baseline)
 const metrics = SCENARIOS.flatMap((s) => [{ id: s.id, label: s.label, lowerIsBetter: s.lowerIsBetter }, ...[s.also, s.cpu].filter(Boolean).map((id) => ({ id, ...EXTRA[id] }))])
-const fmt = (v) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v))
+const fmt = (v) => (Number.isNaN(v) ? 'n/a' : v >= 1000 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 1000) / 1000))
 const rows = metrics.map((m) => {
   const base = baseline ? median(results[baseline.name][m.id] ?? []) : undefined
   const cells = targets.map((t) => {
