@@ -125,6 +125,21 @@ export function buildDashboard () {
         { title: 'Redis reconnects', unit: 'short', targets: [[`sum by (role) (increase(siar_redis_reconnects_total[${RATE}]))`, '{{role}}']] },
         { title: 'Backplane messages', unit: 'reqps', targets: [[`sum by (direction) (rate(siar_backplane_messages_total[${RATE}]))`, '{{direction}}']] }
       ]
+    },
+    {
+      title: 'Bridges',
+      panels: [
+        { title: 'Bridge connected', unit: 'short', min: 0, description: '1 = connected to the remote; in a cluster only the node holding the lease connects (docs/bridge-aws-iot-core.md)', targets: [['max by (bridge) (siar_bridge_connected)', '{{bridge}}'], ['sum by (bridge) (siar_bridge_owner)', 'owners {{bridge}}']] },
+        { title: 'Bridge messages', unit: 'reqps', targets: [[`sum by (bridge, direction) (rate(siar_bridge_messages_total[${RATE}]))`, '{{bridge}} {{direction}}']] },
+        {
+          title: 'Bridge buffer and drops',
+          description: 'Buffered: outbound messages waiting for the remote (cluster: one shared list, so max over nodes). Dropped: buffer full or refused by the remote.',
+          targets: [
+            ['max by (bridge) (siar_bridge_buffered_messages)', 'buffered {{bridge}}'],
+            [`sum by (bridge) (increase(siar_bridge_messages_dropped_total[${RATE}]))`, 'dropped {{bridge}}']
+          ]
+        }
+      ]
     }
   ]
 

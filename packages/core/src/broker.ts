@@ -227,10 +227,11 @@ export async function createBroker (options: ResolvedBrokerOptions, deps: Broker
     version: VERSION,
     aedesVersion: AEDES_VERSION
   })
-  if (bridges) {
-    const b = bridges
-    registerBridgeMetrics(metrics.registry, { states: b.states, refresh: async () => { await Promise.all(b.list.map((x) => x.refreshBuffered())) } })
-  }
+  // Registered even without bridges (no series then), so dashboards can always name them.
+  registerBridgeMetrics(metrics.registry, {
+    states: () => bridges?.states() ?? [],
+    refresh: async () => { await Promise.all((bridges?.list ?? []).map((x) => x.refreshBuffered())) }
+  })
   events.on('messageDropped', (info) => metrics.messageDropped(info.reason))
   events.on('authFailed', (info) => metrics.authFailure(info.reason))
   events.on('accessDenied', (info) => metrics.authzFailure(info.action))

@@ -9,8 +9,8 @@ export interface BridgeMetricSource {
 
 /**
  * siar_bridge_* on the broker's registry. The `bridge` label is the
- * operator's bridge name: a short, configured list, so bounded.
- * Registered only when bridges are configured.
+ * operator's bridge name: a short, configured list, so bounded. Without
+ * bridges the metrics have no series (only their HELP and TYPE lines).
  */
 export function registerBridgeMetrics (registry: Registry, src: BridgeMetricSource): void {
   new Gauge({
