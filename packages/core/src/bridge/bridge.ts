@@ -76,8 +76,12 @@ export function createBridge (b: BridgeOptions, deps: BridgeDeps): Bridge {
   let sending: Promise<void> | undefined
   const wakeFilters = rules.rules.filter((r) => r.out).map((r) => r.localFilter)
   // Cluster: peers append to the Redis list after routing; their message reaching us is the cue to look.
+  // A few milliseconds later: the peer's RPUSH follows its bus publish.
+  let wakeTimer: NodeJS.Timeout | undefined
   const wake = (packet: any, cb: () => void): void => {
-    if (packet.clientId !== origin) setTimeout(signal.notify, 5)
+    if (packet.clientId !== origin && !wakeTimer) {
+      wakeTimer = setTimeout(() => { wakeTimer = undefined; signal.notify() }, 5)
+    }
     cb()
   }
 
@@ -92,7 +96,15 @@ export function createBridge (b: BridgeOptions, deps: BridgeDeps): Bridge {
     dropped: counts.dropped,
     ...(link?.lastError() ? { lastError: link.lastError() } : {})
   })
-  const changed = (): void => { events.emit('state', state()) }
+  // An event per change of role or connection, not per failed reconnect attempt.
+  let lastEmitted = ''
+  const changed = (): void => {
+    const now = state()
+    const key = `${now.role}:${String(now.connected)}`
+    if (key === lastEmitted) return
+    lastEmitted = key
+    events.emit('state', now)
+  }
 
   function inbound (packet: IPublishPacket, ack: (err?: Error) => void): void {
     const hit = rules.inbound(packet.topic)
