@@ -26,10 +26,16 @@ export async function startBrokerProcess (opts: { args?: string[], env?: Record<
     ...(opts.args ?? [])
   ], { env: { ...process.env, SIAR_LOG_LEVEL: 'warn', ...opts.env } })
   const httpUrl = `http://127.0.0.1:${httpPort}`
-  await waitFor(async () => {
-    if (proc.child.exitCode !== null) throw new Error(`broker exited early: ${proc.output()}`)
+  // waitFor retries through errors, so an early exit is raced separately: fail at once, with the output.
+  let ready = false
+  const exitedEarly = proc.exited.then((code) => {
+    if (!ready) throw new Error(`broker exited early (${code}): ${proc.output()}`)
+  })
+  await Promise.race([exitedEarly, waitFor(async () => {
     const res = await fetch(`${httpUrl}/readyz`)
     return res.status === 200
-  }, `broker process on port ${port} to be ready`, 15_000, 50)
+  }, `broker process on port ${port} to be ready`, 15_000, 50)])
+  ready = true
+  exitedEarly.catch(() => {})
   return { port, wsPort, httpPort, mqttUrl: `mqtt://127.0.0.1:${port}`, httpUrl, process: proc, stop: (signal) => proc.stop(signal) }
 }

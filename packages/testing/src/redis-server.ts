@@ -29,7 +29,7 @@ export async function startRedis (opts: { port?: number, args?: string[] } = {})
   }
 }
 
-/** True when something answers PING with PONG on that port. */
+/** True when Redis answers PING on that port (PONG, or NOAUTH from one with a password). */
 export function redisPing (port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host })
@@ -37,6 +37,6 @@ export function redisPing (port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.setTimeout(1000, () => done(false))
     socket.once('error', () => done(false))
     socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (d) => done(d.toString().startsWith('+PONG')))
+    socket.once('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())))
   })
 }

@@ -108,9 +108,16 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
   }
 }
 
+/** Redis refused the credentials: retrying cannot help, so start-up says so at once. */
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid (username-)?password|NOPERM/i
+
 async function waitUntilReady (connections: Array<[string, Redis]>, target: string, timeoutMs: number, lastError: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (connections.some(([, c]) => c.status !== 'ready')) {
+    if (AUTH_REFUSED.test(lastError())) {
+      for (const [, c] of connections) c.disconnect()
+      throw new SiarError(ErrorCodes.REDIS_UNREACHABLE, `Redis at ${target} refused the credentials (${lastError()}); check the user and password in --redis or --redis-password-file`)
+    }
     if (Date.now() > deadline) {
       for (const [, c] of connections) c.disconnect()
       const reason = lastError() || 'no answer'
