@@ -47,7 +47,7 @@ test('Redis lease: one holder, fenced removal, takeover after expiry, validity e
   const cutAt = Date.now()
   dbA.disconnect()
   assert.deepEqual(await lost, [false])
-  assert.ok(Date.now() - cutAt <= ttlMs + 100, 'no longer than the TTL after the last renewal')
+  assert.ok(Date.now() - cutAt <= ttlMs + 300, 'no longer than the TTL after the last renewal (plus timer slack)')
   assert.equal(a.valid(), false)
   await waitFor(() => b.valid(), 'B to take the lease over', ttlMs * 3)
   assert.notEqual(b.fence.split('#')[1], oldFence.split('#')[1], 'a new fencing token')
