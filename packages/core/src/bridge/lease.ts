@@ -28,8 +28,11 @@ export function createLocalLease (): BridgeLease {
   return { valid: () => true, fence: 'local', events, stop: async () => {} }
 }
 
-// Take the lease only when nobody holds it; each acquisition gets a new token.
-const ACQUIRE_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+// Take the lease when nobody holds it, or when this node's own earlier
+// acquisition is still there (it gave up locally after a late renewal, or it
+// restarted): each acquisition gets a new token, so the old one is fenced off.
+const ACQUIRE_SCRIPT = `local holder = redis.call('GET', KEYS[1])
+if holder and string.sub(holder, 1, #ARGV[1] + 1) ~= ARGV[1] .. '#' then return 0 end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '#' .. token, 'PX', tonumber(ARGV[2]))
 return token`
