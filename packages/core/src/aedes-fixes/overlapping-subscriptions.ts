@@ -1,5 +1,6 @@
 import { topicMatchesFilter } from './topic-filter.js'
 import { INDEX_THRESHOLD, SubscriptionIndex } from './subscription-index.js'
+import { liveDelivery } from './delivery-qos.js'
 
 /**
  * One delivery per message per client, carrying what every matching
@@ -39,10 +40,12 @@ type Deliver = (packet: any, cb: () => void) => void
 
 export interface SubscriptionMatch { maxQos: number, ids: number[] }
 
+/** Scratch match result, shared: route() runs synchronously, one delivery at a time. */
+const SCRATCH: SubscriptionMatch = { maxQos: -1, ids: [] }
+
 export function unifyOverlappingDeliveries (client: any): void {
   const deliverQoS: Deliver = client.deliverQoS
   const deliver0: Deliver = client.deliver0
-  const scratch: SubscriptionMatch = { maxQos: -1, ids: [] }
 
   function route (packet: any, cb: () => void): void {
     // A later call for a message this client already got: aedes would drop it
@@ -53,13 +56,15 @@ export function unifyOverlappingDeliveries (client: any): void {
       setImmediate(cb)
       return
     }
-    const qos = effectiveQos(client, packet, scratch)
+    const qos = effectiveQos(client, packet, SCRATCH)
+    liveDelivery.qos = qos
     if (qos > 0) {
       packet.qos = qos
       deliverQoS(packet, cb)
     } else {
       deliver0(packet, cb)
     }
+    liveDelivery.qos = -1
   }
   client.deliverQoS = route
   client.deliver0 = route

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import type { HttpHandler } from '../listeners/http.js'
-import { Registry, type Histogram } from 'prom-client'
+import { Registry } from 'prom-client'
+import type { LatencyHistogram } from './latency-histogram.js'
 import { createBrokerStats, type BrokerStats } from './stats.js'
 import { AUTHZ_ACTIONS, AUTH_FAILURE_REASONS, DROP_REASONS, LIMIT_NAMES, boundedLabel, type AuthFailureReason, type AuthzAction, type DropReason, type LimitLabel, type Transport } from './labels.js'
 import { createDeliveryTracker } from './delivery-tracker.js'
@@ -73,7 +74,7 @@ export function createBrokerMetrics (opts: BrokerMetricsOptions): BrokerMetrics 
     const own = await registry.metrics()
     return `${own}${own.endsWith('\n') ? '' : '\n'}${await processRegistry.metrics()}`
   }
-  let latency: Histogram | undefined
+  let latency: LatencyHistogram | undefined
 
   const delivery = createDeliveryTracker({
     aedes,

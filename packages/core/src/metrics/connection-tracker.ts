@@ -81,7 +81,6 @@ export function createConnectionTracker (aedes: any, stats: BrokerStats, deliver
     const state: ConnState = { socket, reason: undefined, inflight: 0 }
     states.set(client, state)
     live.add(state)
-    delivery.wrapClient(client, state)
     socket.once('close', () => {
       live.delete(state)
       stats.closedBytesIn += socket.bytesRead

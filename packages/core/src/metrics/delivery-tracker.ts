@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { BrokerStats } from './stats.js'
+import { liveDelivery } from '../aedes-fixes/delivery-qos.js'
 
 /**
  * Counts PUBLISH deliveries by the QoS that goes on the wire and times how long
@@ -10,14 +11,23 @@ import type { BrokerStats } from './stats.js'
  * exactly once per message and subscriber that will be written, on the live
  * path (client.deliver0/deliverQoS) and when a session's offline queue is
  * drained (handlers/connect.js emptyQueueFilter). We wrap that one hook, which
- * composes with any authorizeForward the security layer configures.
+ * composes with any authorizeForward the security layer configures. The QoS of
+ * a live delivery comes from siar's per-client deliver function
+ * (aedes-fixes `liveDelivery`), so no client gets a second wrapper.
  *
- * Publish times live in a fixed ring indexed by aedes' per-node brokerCounter,
- * so the message path allocates nothing. A message whose slot was reused before
- * delivery (more than RING_SIZE newer publishes in between, or a message that
- * waited in an offline queue) is not timed: its wait is not node latency.
+ * Only 1 in LATENCY_SAMPLE_EVERY messages is timed (those whose per-node
+ * brokerCounter is a multiple of it): reading the clock costs more than the
+ * rest of the bookkeeping, and a sample keeps the distribution. Publish times
+ * of sampled messages live in a fixed ring indexed by the counter, so the
+ * message path allocates nothing. A message whose slot was reused before
+ * delivery (more than RING_SIZE newer sampled publishes in between, or a
+ * message that waited in an offline queue) is not timed: its wait is not node
+ * latency.
  */
-const RING_BITS = 14
+export const LATENCY_SAMPLE_EVERY = 16
+const SAMPLE_MASK = LATENCY_SAMPLE_EVERY - 1
+const SAMPLE_SHIFT = Math.log2(LATENCY_SAMPLE_EVERY)
+const RING_BITS = 12
 const RING_SIZE = 1 << RING_BITS
 const RING_MASK = RING_SIZE - 1
 
@@ -27,8 +37,6 @@ export interface DeliveryClientState {
 }
 
 export interface DeliveryTracker {
-  /** Call right after `aedes.handle()` returned the client, before it can subscribe. */
-  wrapClient: (client: any, state: DeliveryClientState) => void
   /** A PUBACK/PUBCOMP arrived for this connection. */
   acked: (state: DeliveryClientState) => void
   /** The connection closed: its unacknowledged messages are no longer in flight here. */
@@ -47,9 +55,6 @@ export function createDeliveryTracker (opts: DeliveryTrackerOptions): DeliveryTr
   const ringCounter = new Float64Array(RING_SIZE)
   const ringTime = new Float64Array(RING_SIZE)
   const brokerId: string = aedes.id
-  // QoS the deliver function that is running decided on; -1 when authorizeForward
-  // is reached from the offline-queue path instead (the packet carries its QoS).
-  let pendingQos = -1
 
   const publish = aedes.publish
   aedes.publish = function timedPublish (packet: any, client: any, done: any) {
@@ -57,9 +62,11 @@ export function createDeliveryTracker (opts: DeliveryTrackerOptions): DeliveryTr
     // brokerCounter = ++broker.counter when the packet has none of its own.
     if (packet.brokerCounter === undefined) {
       const counter = aedes.counter + 1
-      const slot = counter & RING_MASK
-      ringCounter[slot] = counter
-      ringTime[slot] = performance.now()
+      if ((counter & SAMPLE_MASK) === 0) {
+        const slot = (counter >>> SAMPLE_SHIFT) & RING_MASK
+        ringCounter[slot] = counter
+        ringTime[slot] = performance.now()
+      }
     }
     return publish.call(aedes, packet, client, done)
   }
@@ -67,9 +74,8 @@ export function createDeliveryTracker (opts: DeliveryTrackerOptions): DeliveryTr
   const authorizeForward = aedes.authorizeForward
   aedes.authorizeForward = function countedForward (client: any, packet: any) {
     const result = authorizeForward.call(aedes, client, packet)
-    let qos = pendingQos
-    pendingQos = -1
     if (!result) return result
+    let qos = liveDelivery.qos
     if (qos < 0) {
       // Offline-queue drain: aedes then drops expired messages and those of a
       // session that restarted clean; mirror its checks so they are not counted.
@@ -79,6 +85,10 @@ export function createDeliveryTracker (opts: DeliveryTrackerOptions): DeliveryTr
       }
       if (client.clean || client._cleanStart) return result
       qos = packet.qos
+    } else if (qos > 0) {
+      // The same downgrade aedes applies before writing ([MQTT-3.8.4-8]).
+      const sub = client.subscriptions[packet.topic]
+      if (sub && (sub.qos || 0) < qos) qos = sub.qos || 0
     }
     stats.publishDelivered[qos as 0 | 1 | 2]++
     if (qos > 0) {
@@ -88,35 +98,15 @@ export function createDeliveryTracker (opts: DeliveryTrackerOptions): DeliveryTr
         stats.inflight++
       }
     }
-    if (packet.brokerId === brokerId) {
-      const slot = packet.brokerCounter & RING_MASK
-      if (ringCounter[slot] === packet.brokerCounter) observeLatencySeconds((performance.now() - (ringTime[slot] as number)) / 1000)
+    const counter = packet.brokerCounter
+    if ((counter & SAMPLE_MASK) === 0 && packet.brokerId === brokerId) {
+      const slot = (counter >>> SAMPLE_SHIFT) & RING_MASK
+      if (ringCounter[slot] === counter) observeLatencySeconds((performance.now() - (ringTime[slot] as number)) / 1000)
     }
     return result
   }
 
-  function wrapClient (client: any): void {
-    const deliver0 = client.deliver0
-    const deliverQoS = client.deliverQoS
-    // Both run getToForwardPacket (and so authorizeForward) synchronously first.
-    client.deliver0 = function deliver0Counted (packet: any, cb: any) {
-      pendingQos = 0
-      deliver0(packet, cb)
-      pendingQos = -1
-    }
-    client.deliverQoS = function deliverQoSCounted (packet: any, cb: any) {
-      if (packet.qos > 0) {
-        // The same downgrade aedes applies before writing ([MQTT-3.8.4-8]).
-        const sub = client.subscriptions[packet.topic]
-        pendingQos = sub && (sub.qos || 0) < packet.qos ? (sub.qos || 0) : packet.qos
-      }
-      deliverQoS(packet, cb)
-      pendingQos = -1
-    }
-  }
-
   return {
-    wrapClient,
     acked: (state) => {
       if (state.inflight > 0) {
         state.inflight--

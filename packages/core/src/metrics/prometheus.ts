@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { BrokerStats } from './stats.js'
+import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.js'
 
 /** Node-internal latency is sub-millisecond when healthy; the top buckets catch stalls. */
 export const DELIVERY_LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -67,9 +68,9 @@ export function getProcessRegistry (): Registry {
 /**
  * Define siar's metrics on a per-broker registry (never the global one: two
  * brokers in one process must not share series). Returns the histogram the
- * delivery path observes into.
+ * delivery path observes into (plain arrays, read at scrape time).
  */
-export function registerBrokerMetrics (registry: Registry, src: MetricSources): Histogram {
+export function registerBrokerMetrics (registry: Registry, src: MetricSources): LatencyHistogram {
   const { stats } = src
   gauge(registry, 'siar_ready', '1 when this node is ready for traffic (/readyz would answer 200), else 0', () => (src.ready() ? 1 : 0))
   new Gauge({
@@ -99,10 +100,10 @@ export function registerBrokerMetrics (registry: Registry, src: MetricSources): 
   counter(registry, 'siar_network_received_bytes_total', 'Bytes read from client sockets (MQTT, WebSocket framing included)', () => src.bytes().in)
   counter(registry, 'siar_network_sent_bytes_total', 'Bytes written to client sockets (MQTT, WebSocket framing included)', () => src.bytes().out)
 
-  return new Histogram({
+  return createLatencyHistogram({
     name: 'siar_delivery_latency_seconds',
-    help: 'Time a message spends inside this node, from PUBLISH accepted to handed to the subscriber connection',
+    help: 'Time a message spends inside this node, from PUBLISH accepted to handed to the subscriber connection; a sample of messages (1 in 16) is timed',
     buckets: DELIVERY_LATENCY_BUCKETS_SECONDS,
-    registers: [registry]
+    registry
   })
 }

@@ -20,7 +20,7 @@ async function scrapeUntil (url: string, check: (s: Samples) => boolean, what: s
   }, what)
 }
 
-test('100 QoS 1 messages in: received +100, delivered +100 per subscriber at the QoS sent, latency observed for each', async (t) => {
+test('100 QoS 1 messages in: received +100, delivered +100 per subscriber at the QoS sent, latency timed for 1 in 16', async (t) => {
   const b = await startTestBroker({ sys: { intervalSeconds: 0 } })
   t.after(() => b.close())
   // A second broker in the same process must keep its own series.
@@ -50,7 +50,9 @@ test('100 QoS 1 messages in: received +100, delivered +100 per subscriber at the
   // The QoS 0 subscription gets the QoS 1 messages downgraded [MQTT-3.8.4-8].
   assert.equal(delta(before, after, 'siar_publish_delivered_total{qos="0"}'), 100)
   assert.equal(delta(before, after, 'siar_publish_delivered_total{qos="2"}'), 0)
-  assert.equal(delta(before, after, 'siar_delivery_latency_seconds_count'), 200)
+  // 1 in 16 messages is timed (brokerCounter a multiple of 16): 100 consecutive
+  // messages hold 6 or 7 of them, each delivered to both subscribers.
+  assert.ok([12, 14].includes(delta(before, after, 'siar_delivery_latency_seconds_count')))
   assert.ok(delta(before, after, 'siar_delivery_latency_seconds_sum') > 0)
   assert.equal(delta(before, after, dropped('no_subscribers')), 0)
   // Each PUBLISH in carries at least its 10-byte payload and 3-byte topic.
