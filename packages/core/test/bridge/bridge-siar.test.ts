@@ -146,3 +146,34 @@ test('a client certificate from another CA is refused; the bridge reports it and
   assert.equal(body.bridges[0]?.connected, false)
   assert.ok(readFileSync(pki.rogueCert).length > 0)
 })
+
+test('over WebSocket (ws://): out and in, MQTT 5 properties carried', async (t) => {
+  const remote = await startTestBroker()
+  t.after(() => remote.close())
+  const local = await startLocal(t, {
+    name: 'ws',
+    url: remote.wsUrl,
+    protocolVersion: 5,
+    topics: [{ pattern: 'w/#', direction: 'out', qos: 1 }, { pattern: 'r/#', direction: 'in', qos: 1 }]
+  })
+  const remoteSub = await connectMqtt(remote.mqttUrl)
+  t.after(() => remoteSub.endAsync())
+  const atRemote = new MessageCollector(remoteSub)
+  await remoteSub.subscribeAsync('w/#', { qos: 1 })
+  const localSub = await connectMqtt(local.mqttUrl, { protocolVersion: 5 })
+  t.after(() => localSub.endAsync())
+  const atLocal = new MessageCollector(localSub)
+  await localSub.subscribeAsync('r/#', { qos: 1 })
+  const pub = await connectMqtt(local.mqttUrl)
+  t.after(() => pub.endAsync())
+  await pub.publishAsync('w/1', 'up', { qos: 1 })
+  assert.equal((await atRemote.waitForTopic('w/1')).payload, 'up')
+  const remotePub = await connectMqtt(remote.mqttUrl)
+  t.after(() => remotePub.endAsync())
+  await remotePub.publishAsync('r/1', 'down', { qos: 1, properties: { userProperties: { unit: 'C' }, contentType: 'text/plain' } })
+  const got = await atLocal.waitForTopic('r/1')
+  assert.equal(got.payload, 'down')
+  // MQTT 5 properties that describe the message cross the bridge.
+  assert.deepEqual({ ...got.packet.properties?.userProperties }, { unit: 'C' })
+  assert.equal(got.packet.properties?.contentType, 'text/plain')
+})
