@@ -66,6 +66,9 @@ export function runSender (deps: SenderDeps, running: () => boolean): Promise<vo
       log.info({ maxQos: session.maxQos }, `bridge: the remote takes QoS ${session.maxQos} at most; higher QoS is sent as QoS ${session.maxQos} (logged once)`)
     }
     const retain = m.retain && session.retainAvailable
+    // Clearing a retained message means nothing to a remote without retained
+    // messages; sent as a plain message it would be an empty one to subscribers.
+    if (m.retain && !retain && m.payload.length === 0) return Promise.resolve('ok')
     return new Promise((resolve) => {
       session.client.publish(m.topic, m.payload, { qos, retain, ...(m.properties ? { properties: m.properties } : {}) }, (err) => {
         if (!err) resolve('ok')

@@ -40,8 +40,12 @@ for (const retainAvailable of [false, true]) {
     const pub = await connectMqtt(local.mqttUrl)
     t.after(() => pub.endAsync())
     await pub.publishAsync('dt/1', 'a', { qos: 2, retain: true })
+    // Clearing the retained message: only a remote with retained messages gets it.
+    await pub.publishAsync('dt/1', '', { qos: 2, retain: true })
     await pub.publishAsync('dt/2', 'b', { qos: 2 })
-    const [a, b] = await got.waitForCount(2)
+    await got.waitForTopic('dt/2')
+    assert.deepEqual(got.messages.map((m) => m.payload), retainAvailable ? ['a', '', 'b'] : ['a', 'b'])
+    const [a, b] = got.messages.filter((m) => m.payload !== '')
     assert.deepEqual([a?.qos, b?.qos], [1, 1])
     assert.equal(a?.retain, retainAvailable)
     assert.equal(lines.filter((l) => l.msg.includes('higher QoS is sent as QoS 1')).length, 1, 'logged once')
