@@ -1,5 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { setTimeout as delay } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import mqtt, { type IClientOptions, type IConnackPacket, type IDisconnectPacket, type MqttClient } from 'mqtt'
 import {
   startRedis, startBrokerCluster, connectMqtt, MessageCollector, nextEvent, waitFor,
@@ -99,6 +101,10 @@ test('offline queue cap in a cluster: messages routed to a client online on anot
   for (let i = 0; i < MAX_QUEUED * 4; i++) await pub.publishAsync('sess/cap', `live-${i}`, { qos: 1 })
   await live.waitForCount(MAX_QUEUED * 4)
   await sub.endAsync()
+  // The cap counts what is in the session's queue: wait until B has processed the last PUBACKs.
+  const probe = new Redis(redis.port, '127.0.0.1')
+  t.after(() => probe.disconnect())
+  await waitFor(async () => (await probe.llen('siar:outgoing:sess-cap')) === 0, 'the live phase fully acknowledged')
 
   for (let i = 0; i < MAX_QUEUED * 2; i++) await pub.publishAsync('sess/cap', `off-${i}`, { qos: 1 })
   const { client, connack, got } = await resume(url(2), { clientId: 'sess-cap', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 300 } })
@@ -111,4 +117,56 @@ test('offline queue cap in a cluster: messages routed to a client online on anot
   assert.deepEqual(got.messages.map((m) => m.payload),
     [...Array.from({ length: MAX_QUEUED }, (_, i) => `off-${i}`), 'marker'],
     'the oldest offline messages up to the cap, then live traffic')
+})
+
+// Session Expiry and Will Delay timers live on the node the client left. When the session
+// continues on another node they must not fire. The windows below wait for a timer that
+// must not fire: there is no event for "did not happen".
+
+test('MQTT 5 session expiry armed on A does not wipe the session after the client moved to B', async (t) => {
+  const opts = { clientId: 'sess-exp', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 2 } }
+  const first = await connectMqtt(url(0), opts)
+  await first.subscribeAsync('sess/exp', { qos: 1 })
+  await first.endAsync()
+  const second = await connectMqtt(url(1), opts)
+  // A's 2 s expiry timer would fire in this window.
+  await delay(3_000)
+  await second.endAsync()
+
+  const pub = await connectMqtt(url(2))
+  t.after(() => pub.end(true))
+  await pub.publishAsync('sess/exp', 'kept', { qos: 1 })
+  const { client, connack, got } = await resume(url(1), opts)
+  t.after(() => client.end(true))
+  assert.equal(connack.sessionPresent, true, 'the session survived A\'s expiry timer')
+  const [m] = await got.waitForCount(1)
+  assert.equal(m?.payload, 'kept')
+})
+
+test('MQTT 5 will delay armed on A is cancelled when the client reconnects on B in time [MQTT-3.1.3-9]', async (t) => {
+  const watcher = await connectMqtt(url(2))
+  t.after(() => watcher.end(true))
+  const seen = new MessageCollector(watcher)
+  await watcher.subscribeAsync('sess/dwill', { qos: 0 })
+  const opts = {
+    clientId: 'sess-dwill',
+    protocolVersion: 5 as const,
+    clean: false,
+    properties: { sessionExpiryInterval: 60 },
+    will: { topic: 'sess/dwill', payload: Buffer.from('gone'), qos: 0 as const, retain: false, properties: { willDelayInterval: 2 } }
+  }
+  const owner = await connectMqtt(url(0), opts)
+  owner.on('error', () => {})
+  await owner.publishAsync('sess/ping', 'x', { qos: 1 })
+  // A network drop, not a DISCONNECT: A arms the will for 2 s from now.
+  const closed = nextEvent(owner, 'close')
+  ;(owner as unknown as { stream: { destroy: () => void } }).stream.destroy()
+  await closed
+  const back = await connectMqtt(url(1), opts)
+  t.after(() => back.end(true))
+  await delay(3_000)
+  assert.deepEqual(seen.messages.map((m) => m.payload), [], 'no will: the client came back within the delay')
+  const probe = new Redis(redis.port, '127.0.0.1')
+  t.after(() => probe.disconnect())
+  assert.equal(await probe.exists(`siar:will:${cluster.nodes[0]!.nodeId}:sess-dwill`), 0, 'A no longer holds a will for it (no sweep can send it later)')
 })
