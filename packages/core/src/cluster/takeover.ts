@@ -11,7 +11,7 @@ const NEW_CLIENT_TOPIC = /^\$SYS\/([^/]+)\/new\/clients$/
  * - If the client is still connected here, aedes would close that connection
  *   silently; we first tell a v5 client why (DISCONNECT 0x8E, [MQTT-3.1.4-3])
  *   so it doesn't reconnect in a loop.
- * - If it left this node earlier, this node may still hold timers for its
+ * - If it left this node earlier (or is being closed just now), this node holds timers for its
  *   session: the Session Expiry that wipes the session and a delayed will.
  *   aedes cancels them only when the client comes back to *this* node, so they
  *   would fire while the session goes on elsewhere: the session's
@@ -30,8 +30,14 @@ export function createRemoteTakeover (getAedes: () => Aedes | undefined) {
       forgetSessionLeftHere(aedes, clientId)
       return next()
     }
+    // v3/v4 sessions have no expiry or will delay timers; aedes closes them silently.
     if (client.version !== 5) return next()
-    client.disconnect({ reasonCode: SESSION_TAKEN_OVER }, next)
+    // Closing arms this node's Session Expiry (and a delayed will) for the old connection;
+    // the session continues on the other node, so cancel them once closed.
+    client.disconnect({ reasonCode: SESSION_TAKEN_OVER }, () => {
+      forgetSessionLeftHere(aedes, clientId)
+      next()
+    })
   }
 }
 

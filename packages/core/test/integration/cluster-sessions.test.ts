@@ -170,3 +170,25 @@ test('MQTT 5 will delay armed on A is cancelled when the client reconnects on B 
   t.after(() => probe.disconnect())
   assert.equal(await probe.exists(`siar:will:${cluster.nodes[0]!.nodeId}:sess-dwill`), 0, 'A no longer holds a will for it (no sweep can send it later)')
 })
+
+test('MQTT 5 takeover across nodes: the expiry A arms when it closes the old connection does not wipe the session on B', async (t) => {
+  const opts = { clientId: 'sess-exp-live', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 2 } }
+  const old = await connectMqtt(url(0), opts)
+  t.after(() => old.end(true))
+  await old.subscribeAsync('sess/exp-live', { qos: 1 })
+  const taken = nextEvent(old, 'disconnect')
+  const fresh = await connectMqtt(url(1), opts)
+  await taken
+  // A's 2 s expiry timer, armed when it closed the old connection, would fire in this window.
+  await delay(3_000)
+  await fresh.endAsync()
+
+  const pub = await connectMqtt(url(2))
+  t.after(() => pub.end(true))
+  await pub.publishAsync('sess/exp-live', 'kept', { qos: 1 })
+  const { client, connack, got } = await resume(url(1), opts)
+  t.after(() => client.end(true))
+  assert.equal(connack.sessionPresent, true, 'the session survived A\'s expiry timer')
+  const [m] = await got.waitForCount(1)
+  assert.equal(m?.payload, 'kept')
+})
