@@ -46,11 +46,34 @@ export const TARGETS = [
         throw err
       }
     }
+  },
+  {
+    // siar's own Redis backplane; Redis counts as part of the broker.
+    name: 'siar + Redis (1 node)',
+    start: (port) => siarCluster([port])
+  },
+  {
+    // Two nodes on one Redis: `siar bench` puts publishers and subscribers on different nodes.
+    name: 'siar + Redis (2 nodes)',
+    start: async (port) => siarCluster([port, await freePort()])
   }
-  // Slots for siar's Redis backplane (issue 7, part 2), filled in once it lands (startRedis below helps):
-  // { name: 'siar + Redis (1 node)', start: async (port) => { const redis = await startRedis(); … spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), '--redis', `redis://127.0.0.1:${redis.port}`, …], port); return { pids: [...node.pids, ...redis.pids], stop } } },
-  // { name: 'siar + Redis (2 nodes)', start: … two `siar start` on one Redis; return { pids: [node1, node2, redis], nodePorts: [port2], stop } },
 ]
+
+/** `siar start --redis` on each port, one throwaway redis-server for all of them. */
+async function siarCluster (ports) {
+  const redis = await startRedis()
+  const nodes = []
+  const stop = async () => { await Promise.all(nodes.map((n) => n.stop())); await redis.stop() }
+  try {
+    for (const [i, port] of ports.entries()) {
+      nodes.push(await spawnBroker(process.execPath, [SIAR, 'start', '--port', String(port), '--ws-port', String(await freePort()), '--http-port', String(await freePort()), '--redis', `redis://127.0.0.1:${redis.port}`, '--node-id', `bench-${i + 1}`], port, { SIAR_LOG_LEVEL: 'warn' }))
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { pids: [...nodes.flatMap((n) => n.pids), ...redis.pids], nodePorts: ports.slice(1), stop }
+}
 
 /** A throwaway redis-server on a free port, nothing saved to disk. */
 export async function startRedis () {
