@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis'
 
 type Listener = (packet: any, done: () => void) => void
 type Done = (err?: Error | null) => void
+/** Messages for one channel waiting for the end of this turn of the event loop. */
+interface Batch { packets: Array<Record<string, unknown>>, done: Done[] }
 
 export interface RedisEmitterOptions {
   pub: Redis
@@ -29,11 +31,15 @@ const packr = new Packr({ useRecords: false, moreTypes: false })
  * Redis channels are `<prefix><topic>`, subscribed per local filter (MQTT
  * wildcards become Redis globs: broader, never narrower; the local matcher has
  * the last word), so clusters with different prefixes can share a Redis.
+ * Envelope: `{ o: origin node, p: packet }`, or `{ o, b: [packets] }` for
+ * several messages on one topic sent together (in order).
  */
 export class RedisEmitter {
   readonly #local: any
   readonly #opts: RedisEmitterOptions
   readonly #channels = new Map<string, number>()
+  readonly #batches = new Map<string, Batch>()
+  #flushScheduled = false
   #closed = false
 
   constructor (opts: RedisEmitterOptions) {
@@ -49,15 +55,22 @@ export class RedisEmitter {
   }
 
   #receive (payload: Buffer): void {
-    let envelope: { o: string, p: any }
+    let envelope: { o: string, p?: any, b?: any[] }
     try {
       envelope = packr.unpack(payload)
     } catch {
       return // not ours: another program publishing on our prefix
     }
     if (envelope.o === this.#opts.nodeId || this.#closed) return
+    if (Array.isArray(envelope.b)) {
+      for (const packet of envelope.b) this.#deliverRemote(packet)
+    } else if (envelope.p != null) {
+      this.#deliverRemote(envelope.p)
+    }
+  }
+
+  #deliverRemote (packet: any): void {
     this.#opts.onRemoteMessage?.()
-    const packet = envelope.p
     if (packet.payload !== undefined && !Buffer.isBuffer(packet.payload)) packet.payload = Buffer.from(packet.payload)
     const deliver = (): void => this.#local.emit(packet)
     if (this.#opts.beforeRemoteDelivery) this.#opts.beforeRemoteDelivery(packet, deliver)
@@ -122,16 +135,49 @@ export class RedisEmitter {
       if (--pending === 0) done?.(failure)
     }
     this.#local.emit(packet, finish)
-    const encoded = packr.pack({ o: this.#opts.nodeId, p: plain(packet) })
-    this.#opts.pub.publish(this.#opts.prefix + packet.topic, encoded).then(() => {
-      this.#opts.onPublished?.()
-      finish()
+    // Messages on one topic within one turn of the event loop go out as one
+    // PUBLISH: one command, one reply and one message event on every node
+    // instead of one per message (a burst from a publisher is read in one go).
+    const channel = this.#opts.prefix + packet.topic
+    let batch = this.#batches.get(channel)
+    if (batch === undefined) {
+      batch = { packets: [], done: [] }
+      this.#batches.set(channel, batch)
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        setImmediate(this.#flush)
+      }
+    }
+    batch.packets.push(plain(packet))
+    batch.done.push(finish)
+  }
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false
+    for (const [channel, batch] of this.#batches) this.#publish(channel, batch)
+    this.#batches.clear()
+  }
+
+  #publish (channel: string, batch: Batch): void {
+    const { packets, done } = batch
+    const encoded = packets.length === 1
+      ? packr.pack({ o: this.#opts.nodeId, p: packets[0] })
+      : packr.pack({ o: this.#opts.nodeId, b: packets })
+    this.#opts.pub.publish(channel, encoded).then(() => {
+      for (const finish of done) {
+        this.#opts.onPublished?.()
+        finish()
+      }
     }, (err: Error) => {
-      // A client's QoS 0 message is at most once: local subscribers had it, other nodes miss it,
-      // and the publisher keeps its connection (aedes closes it on a failed QoS 0 publish).
-      // Internal $SYS traffic (subscription broadcasts) keeps failing loudly.
-      if (packet.qos === 0 && !String(packet.topic).startsWith('$SYS/')) return finish()
-      finish(new Error(`Redis did not take the message: ${err.message}`, { cause: err }))
+      const failed = new Error(`Redis did not take the message: ${err.message}`, { cause: err })
+      for (let i = 0; i < done.length; i++) {
+        const packet = packets[i] as { qos?: number, topic?: unknown }
+        // A client's QoS 0 message is at most once: local subscribers had it, other nodes miss it,
+        // and the publisher keeps its connection (aedes closes it on a failed QoS 0 publish).
+        // Internal $SYS traffic (subscription broadcasts) keeps failing loudly.
+        if (packet.qos === 0 && !String(packet.topic).startsWith('$SYS/')) (done[i] as Done)()
+        else (done[i] as Done)(failed)
+      }
     })
   }
 
@@ -149,6 +195,8 @@ export class RedisEmitter {
       done?.()
       return
     }
+    // What was emitted before close still goes to Redis, as it did when each message was published at once.
+    if (this.#flushScheduled) this.#flush()
     this.#closed = true
     this.#local.close(() => done?.())
   }
