@@ -169,6 +169,8 @@ export function createBridge (b: BridgeOptions, deps: BridgeDeps): Bridge {
   async function becomeStandby (next: BridgeState['role']): Promise<void> {
     const l = link
     link = undefined
+    clearTimeout(wakeTimer)
+    wakeTimer = undefined
     if (role === 'owner' && deps.redis) for (const f of wakeFilters) aedes.unsubscribe(f, wake, () => {})
     role = next
     signal.notify()
