@@ -3,6 +3,7 @@ import { exceedsMaximumPacketSize } from './max-packet-size.js'
 import { admitInflight, createReceiveMaximum, type ReceiveMaximumState } from './receive-maximum.js'
 import { applyServerTopicAlias } from './server-topic-alias.js'
 import { confirmSessionExpiry } from './connack-session-expiry.js'
+import { isRepeatedQos2 } from './qos2-once-per-connection.js'
 import { holdUntilConnack, releaseAfterConnack } from './connack-first.js'
 
 /**
@@ -73,6 +74,7 @@ export function installOutboundInterceptor (): void {
       }
       return write(packet, stream, opts)
     }
+    if (packet.qos === 2 && isRepeatedQos2(stream.client, packet)) return true // see qos2-once-per-connection.ts
     if (holdUntilConnack(stream.client, packet)) return true
     const state: OutboundState | undefined = stream.client?.[OUTBOUND]
     if (state === undefined) return write(packet, stream, opts)

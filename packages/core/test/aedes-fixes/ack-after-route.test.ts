@@ -65,7 +65,7 @@ test('ackQos1AfterRouting: no PUBACK while routing is pending; a routing failure
   await waitFor(() => gate.held.length === 1, 'the second publish to reach the bus')
   gate.held.shift()!()
   const puback = await ok
-  assert.equal(puback?.reasonCode ?? 0, 0)
+  assert.equal((puback as { reasonCode?: number } | undefined)?.reasonCode ?? 0, 0)
   const marker = pub.publishAsync('gate/marker', 'm', { qos: 1 })
   await waitFor(() => gate.held.length === 1, 'the marker')
   gate.held.shift()!()

@@ -36,7 +36,7 @@ function publishSteadily (client: MqttClient, topic: string, qos: 1 | 2, until: 
     if (Date.now() >= until) return
     const id = p.sent++
     const done = client.publishAsync(topic, String(id), { qos }).then((packet) => {
-      if ((packet?.reasonCode ?? 0) < 0x80) p.acked.add(id)
+      if (((packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0) < 0x80) p.acked.add(id)
     }, () => {}).finally(() => p.pending.delete(done))
     p.pending.add(done)
     setTimeout(tick, PUBLISH_EVERY_MS)

@@ -35,7 +35,7 @@ function steadyPublisher (client: MqttClient, topic: string): { acked: Set<numbe
       try {
         const packet = await client.publishAsync(topic, String(id), { qos: 1 })
         // v5: a PUBACK with a failure reason code is a refusal, not an acknowledgement.
-        if (packet === undefined || (packet.reasonCode ?? 0) < 0x80) acked.add(id)
+        if (packet === undefined || ((packet as { reasonCode?: number }).reasonCode ?? 0) < 0x80) acked.add(id)
         else refused++
       } catch {
         refused++
