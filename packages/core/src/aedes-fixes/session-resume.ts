@@ -29,34 +29,31 @@ import { matchSubscriptions } from './overlapping-subscriptions.js'
  */
 const RESUME = Symbol.for('siar.aedes-fixes.resume')
 
-interface ResumeState {
-  keepSessionWhileConnected: boolean
-  /** Between CONNACK and the end of the connect: the session's queue is being sent. */
-  draining: boolean
-}
+// Per-client state as bit flags in a small integer: no object per connection.
+/** Keep the session state for the life of this connection (see 1. above). */
+const KEEP_SESSION_WHILE_CONNECTED = 1
+/** Between CONNACK and the end of the connect: the session's queue is being sent. */
+const DRAINING = 2
 
 /** preConnect: remember what the CONNECT asked for. */
 export function prepareSessionResume (client: any, connect: any): void {
-  const state: ResumeState = {
-    keepSessionWhileConnected: connect.protocolVersion === 5 && connect.clean === false &&
-      (connect.properties?.sessionExpiryInterval ?? 0) === 0,
-    draining: false
-  }
-  client[RESUME] = state
+  const keep = connect.protocolVersion === 5 && connect.clean === false &&
+    (connect.properties?.sessionExpiryInterval ?? 0) === 0
+  client[RESUME] = keep ? KEEP_SESSION_WHILE_CONNECTED : 0
 }
 
 /** aedes 'connackSent': the next connect step drains the session's queue. */
 export function onConnackSent (client: any): void {
-  const state: ResumeState | undefined = client[RESUME]
-  if (state === undefined || !client.connecting) return
-  if (state.keepSessionWhileConnected) client.clean = false
-  state.draining = true
+  const flags: number | undefined = client[RESUME]
+  if (flags === undefined || !client.connecting) return
+  if ((flags & KEEP_SESSION_WHILE_CONNECTED) !== 0) client.clean = false
+  client[RESUME] = flags | DRAINING
 }
 
 /** aedes 'clientReady': the queue has been drained. */
 export function onClientReady (client: any): void {
-  const state: ResumeState | undefined = client[RESUME]
-  if (state !== undefined) state.draining = false
+  const flags: number | undefined = client[RESUME]
+  if (flags !== undefined) client[RESUME] = flags & ~DRAINING
 }
 
 /**
@@ -64,8 +61,8 @@ export function onClientReady (client: any): void {
  * place while the queue drains; live deliveries pass untouched.
  */
 export function fixQueuedMessage (client: any, packet: any): void {
-  const state: ResumeState | undefined = client[RESUME]
-  if (state === undefined || !state.draining || packet.messageId === undefined || packet.cmd !== 'publish') return
+  const flags: number | undefined = client[RESUME]
+  if (flags === undefined || (flags & DRAINING) === 0 || packet.messageId === undefined || packet.cmd !== 'publish') return
 
   const match = { maxQos: -1, ids: [] as number[] }
   matchSubscriptions(client, packet, match)
