@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { bindServer, displayHost, type ListenerInfo } from './bind.js'
@@ -21,6 +22,20 @@ export async function startWsListener (
     res.writeHead(426, { 'content-type': 'text/plain' })
     res.end(`this port speaks MQTT over WebSocket at ${path}\n`)
   })
+  const wss = attachMqttWebSocket(server, path, handle)
+  const bound = await bindServer(server, 'ws', host, port)
+  return { server, wss, info: { kind: 'ws', host, port: bound, url: `ws://${displayHost(host)}:${bound}${path}` } }
+}
+
+/**
+ * MQTT over WebSocket on an HTTP(S) server, for the ws and wss listeners alike.
+ * Browsers offer the `mqtt` subprotocol ([MQTT-6.0.0-3]); we accept it, and
+ * also clients that name none.
+ */
+export function attachMqttWebSocket (
+  server: Server | HttpsServer, path: string,
+  handle: (stream: Duplex, req: IncomingMessage) => void
+): WebSocketServer {
   const wss = new WebSocketServer({
     server,
     path,
@@ -33,6 +48,5 @@ export async function startWsListener (
     stream.on('error', () => stream.destroy())
     handle(stream, req)
   })
-  const bound = await bindServer(server, 'ws', host, port)
-  return { server, wss, info: { kind: 'ws', host, port: bound, url: `ws://${displayHost(host)}:${bound}${path}` } }
+  return wss
 }

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, createWebSocketStream } from 'ws'
+import type { WebSocketServer } from 'ws'
 import { bindServer, displayHost, type ListenerInfo } from './bind.js'
 import type { SecureOptions } from './tls.js'
+import { attachMqttWebSocket } from './ws.js'
 
 export interface WssListener {
   info: ListenerInfo
@@ -29,18 +30,7 @@ export async function startWssListener (
   // Limits first: a refused socket costs no handshake. The TLS server starts
   // its handshake on 'connection'; a destroyed socket ends it.
   if (opts.admit) server.prependListener('connection', (socket: Socket) => { opts.admit?.(socket) })
-  const wss = new WebSocketServer({
-    server,
-    path,
-    perMessageDeflate: false,
-    // [MQTT-6.0.0-3] the `mqtt` subprotocol; also accept clients that name none.
-    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false)
-  })
-  wss.on('connection', (ws, req) => {
-    const stream = createWebSocketStream(ws)
-    stream.on('error', () => stream.destroy())
-    handle(stream, req)
-  })
+  const wss = attachMqttWebSocket(server, path, handle)
   const bound = await bindServer(server, 'wss', host, port)
   return { server, wss, info: { kind: 'wss', host, port: bound, url: `wss://${displayHost(host)}:${bound}${path}` } }
 }
