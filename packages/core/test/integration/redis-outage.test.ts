@@ -146,7 +146,7 @@ test('while Redis is down: v5 QoS 1/2 refused with 0x83 and a reason, v3 QoS 1 c
   await waitFor(() => got.includes('at most once'), 'a QoS 0 message delivered on this node during the outage')
   await v3.publishAsync('down/v3', 'retained', { qos: 0, retain: true })
   assert.equal(v3.connected, true, 'a v3 QoS 0 publisher keeps its connection')
-  const closed = new Promise((resolve) => v3.once('close', resolve))
+  const closed = new Promise<void>((resolve) => v3.once('close', () => resolve()))
   v3.publish('down/v3', 'q1', { qos: 1 })
   await closed
   assert.deepEqual(got, ['at most once'], 'nothing refused was delivered')
@@ -154,5 +154,5 @@ test('while Redis is down: v5 QoS 1/2 refused with 0x83 and a reason, v3 QoS 1 c
   redis = await startRedis({ port: redis.port })
   await waitFor(async () => (await readyz(node)).status === 200, 'ready again', 15_000, 50)
   const ack = await v5.publishAsync('down/v5', 'back', { qos: 1 })
-  assert.equal(ack?.reasonCode ?? 0, 0)
+  assert.equal((ack as { reasonCode?: number } | undefined)?.reasonCode ?? 0, 0)
 })

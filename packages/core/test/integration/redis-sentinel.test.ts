@@ -54,7 +54,7 @@ test('Sentinel failover mid-traffic: brokers survive, traffic resumes on the new
       const id = sent++
       try {
         const packet = await pub.publishAsync('sentinel/t', String(id), { qos: 1 })
-        if ((packet?.reasonCode ?? 0) < 0x80) acked.add(id)
+        if (((packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0) < 0x80) acked.add(id)
       } catch { /* refused or connection lost: not acknowledged, so not owed */ }
       await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS))
     }
