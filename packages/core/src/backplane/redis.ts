@@ -10,6 +10,8 @@ import { fixQos2OutgoingLeak } from './redis-outgoing-fix.js'
 import { resyncSubscriptionIndex } from './subscription-resync.js'
 import type { Backplane, BackplaneEvents, BackplaneStatus } from './types.js'
 
+/** Longest shutdown waits for Redis to confirm QUIT (milliseconds). */
+export const REDIS_QUIT_WAIT_MS = 1_000
 /** How long start-up waits for Redis before giving up with a clear error. */
 export const REDIS_STARTUP_TIMEOUT_MS = 15_000
 
@@ -97,10 +99,15 @@ export async function createRedisBackplane (opts: RedisBackplaneOptions): Promis
     // The store's queue list for a session (aedes-persistence-redis: `outgoing:<encoded id>`).
     queueLength: async (clientId) => await db.llen(`outgoing:${encodeURIComponent(clientId)}`),
     close: async () => {
+      // QUIT lets pending replies arrive; a Redis that is down would never answer
+      // it (the subscriber connection queues it), so shutdown gives up after a second.
       await Promise.all(connections.map(async ([, c]) => {
+        let timer: NodeJS.Timeout | undefined
+        const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, REDIS_QUIT_WAIT_MS) })
         try {
-          await c.quit()
-        } catch {
+          await Promise.race([c.status === 'ready' ? c.quit() : Promise.resolve(), gaveUp])
+        } catch { /* closing anyway */ } finally {
+          clearTimeout(timer)
           c.disconnect()
         }
       }))
