@@ -4,7 +4,7 @@ import net from 'node:net'
 import { Aedes } from 'aedes'
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
 import { Redis } from 'ioredis'
-import { startRedis, connectMqtt, nextEvent, type RedisServer } from '@siar/testing'
+import { startRedis, connectMqtt, nextEvent, waitFor, type RedisServer } from '@siar/testing'
 import { installAedesFixes } from '../../src/aedes-fixes/index.js'
 import { silentLogger } from '../../src/logger.js'
 import { connectTapped, holdAcks } from '../mqtt5/wire-tap.js'
@@ -74,7 +74,12 @@ test('redis store: resume with Clean Start 0 and no expiry delivers the queue, w
   await first.endAsync()
   const pub = await connectMqtt(b.url, { protocolVersion: 5 })
   t.after(() => pub.end(true))
+  let routed = 0
+  b.aedes.on('publish', (packet) => { if (packet.topic === 'rr/t') routed++ })
   for (let i = 0; i < 4; i++) await pub.publishAsync('rr/t', `o${i}`, { qos: 1 })
+  // aedes acks QoS 1 before routing: wait until all four are queued, or the last one
+  // may reach the resumed session live as well as from the queue.
+  await waitFor(() => routed === 4, 'the four messages routed into the queue')
 
   const ready = nextEvent(b.aedes as any, 'clientReady')
   let acks!: ReturnType<typeof holdAcks>
