@@ -4,7 +4,7 @@
 // started fresh; the median of the rounds is reported, absolute and as a ratio
 // to plain aedes. Writes results.json and results.md to --out.
 //
-//   npm run build && scripts/bench/compare.sh [--rounds 3] [--duration 10] [--out DIR] [--only NAME,...]
+//   npm run build && scripts/bench/compare.sh [--rounds 3] [--duration 10] [--out DIR] [--only NAME,...] [--scenarios fanin,fanout,latency-p50,memory]
 //
 // Scenarios (docs/benchmarks.md explains each):
 //   fanin    16 publishers -> 1 wildcard subscriber, QoS 0, 64 B: deliveries/s
@@ -27,7 +27,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10000' },
     out: { type: 'string', default: 'bench-results' },
-    only: { type: 'string' }
+    only: { type: 'string' },
+    scenarios: { type: 'string' }
   }
 })
 const rounds = Number(args.rounds)
@@ -42,6 +43,11 @@ const SCENARIOS = [
   { id: 'latency-p50', label: 'latency p50 at 5,000 msg/s (ms)', lowerIsBetter: true, plan: { scenario: 'latency', rate: 5000, qos: 0, durationMs }, value: (r) => r.latencyMs.p50Ms, also: 'latency-p99' },
   { id: 'memory', label: `memory per idle connection, ${connections.toLocaleString('en-US')} conns (bytes)`, lowerIsBetter: true, plan: { scenario: 'conn', connections, rate: 2000 }, memory: true }
 ]
+// --scenarios fanin,memory: run only these (ids as above).
+if (args.scenarios) {
+  const keep = args.scenarios.split(',')
+  for (let i = SCENARIOS.length - 1; i >= 0; i--) if (!keep.includes(SCENARIOS[i].id)) SCENARIOS.splice(i, 1)
+}
 const EXTRA = {
   'latency-p99': { label: 'latency p99 at 5,000 msg/s (ms)', lowerIsBetter: true },
   // Broker CPU time per delivered message: steadier than throughput on a machine shared with other work.

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis'
 type Listener = (packet: any, done: () => void) => void
 type Done = (err?: Error | null) => void
 /** Messages for one channel waiting for the end of this turn of the event loop. */
-interface Batch { packets: Array<Record<string, unknown>>, done: Done[] }
+interface Batch { packets: Array<Record<string, unknown>>, done: Array<Done | null> }
 
 export interface RedisEmitterOptions {
   pub: Redis
@@ -40,6 +40,8 @@ export class RedisEmitter {
   readonly #channels = new Map<string, number>()
   readonly #batches = new Map<string, Batch>()
   #flushScheduled = false
+  /** Messages handed to Redis whose PUBLISH has not been answered yet. */
+  #unacked = 0
   #closed = false
 
   constructor (opts: RedisEmitterOptions) {
@@ -128,7 +130,15 @@ export class RedisEmitter {
       done?.(new Error('the message bus is closed'))
       return
     }
-    let pending = 2
+    // A client's QoS 0 message is at most once and a failed PUBLISH does not
+    // fail it (see #publish), so its publisher waits for local delivery only,
+    // not for Redis' reply: aedes reads a client's next packet once the previous
+    // one is routed, and a round trip per message capped one publisher at
+    // 1 / RTT. MAX_UNACKED_QOS0 bounds what a slow Redis can pile up; past it,
+    // publishers wait for Redis again. QoS 1/2 and $SYS always wait.
+    const topic: string = packet.topic
+    const waitForRedis = packet.qos !== 0 || topic.startsWith('$SYS/') || this.#unacked >= MAX_UNACKED_QOS0
+    let pending = waitForRedis ? 2 : 1
     let failure: Error | null = null
     const finish = (err?: Error | null): void => {
       if (err && !failure) failure = err
@@ -138,7 +148,7 @@ export class RedisEmitter {
     // Messages on one topic within one turn of the event loop go out as one
     // PUBLISH: one command, one reply and one message event on every node
     // instead of one per message (a burst from a publisher is read in one go).
-    const channel = this.#opts.prefix + packet.topic
+    const channel = this.#opts.prefix + topic
     let batch = this.#batches.get(channel)
     if (batch === undefined) {
       batch = { packets: [], done: [] }
@@ -149,7 +159,8 @@ export class RedisEmitter {
       }
     }
     batch.packets.push(plain(packet))
-    batch.done.push(finish)
+    batch.done.push(waitForRedis ? finish : null)
+    this.#unacked++
   }
 
   readonly #flush = (): void => {
@@ -164,19 +175,21 @@ export class RedisEmitter {
       ? packr.pack({ o: this.#opts.nodeId, p: packets[0] })
       : packr.pack({ o: this.#opts.nodeId, b: packets })
     this.#opts.pub.publish(channel, encoded).then(() => {
+      this.#unacked -= packets.length
       for (const finish of done) {
         this.#opts.onPublished?.()
-        finish()
+        finish?.()
       }
     }, (err: Error) => {
+      this.#unacked -= packets.length
       const failed = new Error(`Redis did not take the message: ${err.message}`, { cause: err })
       for (let i = 0; i < done.length; i++) {
         const packet = packets[i] as { qos?: number, topic?: unknown }
         // A client's QoS 0 message is at most once: local subscribers had it, other nodes miss it,
         // and the publisher keeps its connection (aedes closes it on a failed QoS 0 publish).
         // Internal $SYS traffic (subscription broadcasts) keeps failing loudly.
-        if (packet.qos === 0 && !String(packet.topic).startsWith('$SYS/')) (done[i] as Done)()
-        else (done[i] as Done)(failed)
+        if (packet.qos === 0 && !String(packet.topic).startsWith('$SYS/')) done[i]?.()
+        else done[i]?.(failed)
       }
     })
   }
@@ -201,6 +214,9 @@ export class RedisEmitter {
     this.#local.close(() => done?.())
   }
 }
+
+/** QoS 0 messages that may wait for Redis' reply before their publishers wait too. */
+export const MAX_UNACKED_QOS0 = 10_000
 
 /** Longest a local unsubscribe waits for Redis to confirm (milliseconds). */
 export const UNSUBSCRIBE_WAIT_MS = 1_000
