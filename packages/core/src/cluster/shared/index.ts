@@ -116,7 +116,7 @@ export function createSharedSubscriptions (deps: {
       })
     },
     published: (packet, _client, done) => {
-      if (packet.topic.startsWith('$SYS/')) return done()
+      if (packet.topic.startsWith('$SYS/') || !transport.matches(packet.topic)) return done()
       transport.publish(packet).then(() => done(), (err: Error) => done(err))
     },
     deliveredCount: () => dispatcher.delivered,

@@ -5,6 +5,8 @@ import type { ShareKey } from './share-filter.js'
 export interface ShareTransport {
   /** Called from aedes' `published` hook for every publish on this node; resolves once the message is handed over. */
   publish: (packet: SharedPacket) => Promise<void>
+  /** Does any shared subscription (anywhere in the cluster) match? The common answer, no, costs no promise. */
+  matches: (topic: string) => boolean
   /** Before the SUBACK of a new member: make sure publishes from now on reach the subscription. */
   register: (share: ShareKey) => Promise<void>
   /** Another node announced a subscription. */
@@ -19,6 +21,7 @@ export function createMemoryShareTransport (dispatcher: ShareDispatcher, onNoMem
   const index = new ShareFilterIndex()
   let active: ShareKey[] = []
   return {
+    matches: (topic) => index.size > 0 && index.match(topic).length > 0,
     publish: async (packet) => {
       for (const key of index.match(packet.topic)) {
         dispatcher.dispatch({ key, packet, ack: noop, release: onNoMember })

@@ -147,6 +147,7 @@ export function createRedisShareTransport (deps: {
 
   return {
     reload,
+    matches: (topic) => index.size > 0 && index.match(topic).length > 0,
     publish: async (packet) => {
       const keys = index.match(packet.topic)
       if (keys.length === 0) return
