@@ -16,8 +16,21 @@ export interface BrokerProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | string>
 }
 
+/** Attempts when a free port was taken by a parallel test between finding it and binding it. */
+const PORT_RACE_ATTEMPTS = 4
+
 /** `siar start` as a separate process on free ports; resolves once /readyz says ready. */
 export async function startBrokerProcess (opts: { args?: string[], env?: Record<string, string> } = {}): Promise<BrokerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts)
+    } catch (err) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !/already in use/.test((err as Error).message)) throw err
+    }
+  }
+}
+
+async function startOnce (opts: { args?: string[], env?: Record<string, string> }): Promise<BrokerProcess> {
   const port = await getFreePort()
   const wsPort = await getFreePort()
   const httpPort = await getFreePort()

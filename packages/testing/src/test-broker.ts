@@ -15,6 +15,17 @@ export interface TestBroker {
 
 /** An in-process broker on free loopback ports. Pass `port: 0` etc. to turn a listener off. */
 export async function startTestBroker (input: BrokerOptionsInput = {}): Promise<TestBroker> {
+  // A free port can be taken by a parallel test before we bind it: pick new ones then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestBrokerOnce(input)
+    } catch (err) {
+      if (attempt >= 4 || (err as { code?: string }).code !== 'SIAR_ERR_LISTEN_ADDRESS_IN_USE') throw err
+    }
+  }
+}
+
+async function startTestBrokerOnce (input: BrokerOptionsInput): Promise<TestBroker> {
   const port = input.port ?? await getFreePort()
   const wsPort = input.wsPort ?? await getFreePort()
   const httpPort = input.httpPort ?? await getFreePort()
