@@ -10,8 +10,7 @@ import { describeAddresses, describeOwners, explainLanFailure, explainRoundTrip,
 
 export const DEFAULT_DOCTOR_URL = 'mqtt://127.0.0.1:1883'
 /** siar's own defaults; doctor checks them unless told other ports. */
-export const DEFAULT_WS_PORT = 8083
-export const DEFAULT_HTTP_PORT = 18083
+export { DEFAULT_WS_PORT, DEFAULT_HTTP_PORT } from '@siar/core'
 export const DEFAULT_DOCTOR_TIMEOUT_MS = 3_000
 
 export interface DoctorInput {
